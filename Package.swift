@@ -1,0 +1,85 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "cardseq",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "seqc", targets: ["seqc"]),
+        .library(name: "SequenceCompiler", targets: ["SequenceCompiler"]),
+        .library(name: "CAPFile", targets: ["CAPFile"]),
+        .library(name: "APDUTypes", targets: ["APDUTypes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Currency types shared by every other module: no dependencies.
+        .target(name: "APDUTypes"),
+
+        // Java Card CAP and IJC files: reading (from bytes, no file I/O) and building test files.
+        .target(name: "CAPFile", dependencies: ["APDUTypes", "CZlib"]),
+        // The system zlib, used only for raw inflate and CRC-32 of CAP (ZIP) entries.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+
+        // The pure compiler: YAML source in, diagnostics and command plans out.
+        .target(
+            name: "SequenceCompiler",
+            dependencies: [
+                "APDUTypes",
+                "CAPFile",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // Executables: thin layers over the libraries.
+        .executableTarget(
+            name: "seqc",
+            dependencies: [
+                "APDUTypes",
+                "CAPFile",
+                "SequenceCompiler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Test support and tests.
+        .target(
+            name: "SequenceTestSupport",
+            dependencies: ["APDUTypes", "CAPFile", "SequenceCompiler"],
+            path: "Tests/SequenceTestSupport"
+        ),
+        .testTarget(name: "APDUTypesTests", dependencies: ["APDUTypes"]),
+        .testTarget(name: "CAPFileTests", dependencies: ["CAPFile", "APDUTypes"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "SequenceCompilerTests",
+            dependencies: ["SequenceCompiler", "SequenceTestSupport", "APDUTypes", "CAPFile"]
+        ),
+        .testTarget(
+            name: "SequenceCompilerReferenceTests",
+            dependencies: ["SequenceCompiler", "SequenceTestSupport", "APDUTypes", "CAPFile"],
+            exclude: ["Inputs", "Golden"]
+        ),
+        .testTarget(
+            name: "GrammarTests",
+            dependencies: ["SequenceCompiler", "SequenceTestSupport"]
+        ),
+        .testTarget(
+            name: "CommandLineTests",
+            dependencies: ["SequenceTestSupport"],
+            exclude: ["Golden"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system && target.type != .plugin {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    settings.append(.treatAllWarnings(as: .error))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,67 @@
+/// Hexadecimal text for byte strings, the way card people write them.
+///
+/// Parsing accepts upper or lower case and ignores spaces, tabs, colons and line breaks between
+/// digit pairs, so `"A0 00 00 01 51"`, `"a000000151"` and `"A0:00:00:01:51"` are the same bytes.
+public enum Hex {
+    /// Why a string is not hexadecimal bytes.
+    public enum ParseError: Error, Equatable, Sendable {
+        /// A character that is neither a hex digit nor an allowed separator, at this character offset.
+        case invalidCharacter(Character, offset: Int)
+        /// An odd number of hex digits.
+        case oddLength(digits: Int)
+    }
+
+    /// Parses hexadecimal text into bytes.
+    ///
+    /// - Parameter text: Hex digits, optionally separated by spaces, tabs, colons or newlines.
+    /// - Returns: The bytes, or the first problem found.
+    public static func parse(_ text: some StringProtocol) -> Result<[UInt8], ParseError> {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count / 2)
+        var high: UInt8?
+        var digits = 0
+        for (offset, character) in text.enumerated() {
+            if character == " " || character == "\t" || character == ":" || character == "\n" || character == "\r" {
+                continue
+            }
+            guard let nibble = character.hexDigitValue, character.isASCII else {
+                return .failure(.invalidCharacter(character, offset: offset))
+            }
+            digits += 1
+            if let value = high {
+                bytes.append(value << 4 | UInt8(nibble))
+                high = nil
+            } else {
+                high = UInt8(nibble)
+            }
+        }
+        if high != nil {
+            return .failure(.oddLength(digits: digits))
+        }
+        return .success(bytes)
+    }
+
+    /// Parses hexadecimal text, or returns `nil` when it is not hex bytes.
+    public static func bytes(_ text: some StringProtocol) -> [UInt8]? {
+        try? parse(text).get()
+    }
+
+    /// Formats bytes as upper-case hex digits with no separators.
+    public static func string(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
+        let digits: [Character] = Array("0123456789ABCDEF")
+        var out = ""
+        var first = true
+        for byte in bytes {
+            if !first { out += separator }
+            first = false
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return out
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes as upper-case hex digits with no separators.
+    public var hexString: String { Hex.string(self) }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import SequenceTestSupport
+import Testing
+
+/// Runs the built `seqc` as a user would: help texts and diagnostics are golden files, and exit
+/// codes say what happened.
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func executable(_ name: String) throws -> URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent(name),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name),
+        ]
+        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        return try #require(found, "cannot find the built '\(name)' near \(Bundle.main.bundleURL.path)")
+    }
+
+    static func seqc(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = try executable("seqc")
+        process.arguments = arguments
+        process.currentDirectoryURL = RepositoryPaths.root
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
+    }
+
+    static let golden = RepositoryPaths.root.appendingPathComponent("Tests/CommandLineTests/Golden")
+
+    static func expectGolden(_ text: String, _ name: String) {
+        if let failure = Golden.compare(text, with: golden.appendingPathComponent(name)) {
+            Issue.record(Comment(rawValue: failure))
+        }
+    }
+
+    @Test(arguments: [["--help"], ["check", "--help"], ["compile", "--help"], ["cap", "--help"]])
+    func helpMatchesGolden(_ arguments: [String]) throws {
+        let run = try Self.seqc(arguments)
+        #expect(run.status == 0)
+        Self.expectGolden(run.stdout, "seqc-" + arguments.joined(separator: "-").replacingOccurrences(of: "--", with: "") + ".txt")
+    }
+
+    @Test func compilePrintsTheListing() throws {
+        let run = try Self.seqc(["compile", "Sequences/brokerage.yaml", "--card", "Sequences/cards/gp-test-card.yaml"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.isEmpty)
+        let reference = try String(
+            contentsOf: RepositoryPaths.root.appendingPathComponent(
+                "Tests/SequenceCompilerReferenceTests/Golden/brokerage.gp-test-card.apdu"
+            ),
+            encoding: .utf8
+        )
+        #expect(run.stdout == reference)
+    }
+
+    @Test func failingCompilePrintsDiagnosticsAndExitsOne() throws {
+        let run = try Self.seqc([
+            "compile", "Tests/SequenceCompilerReferenceTests/Inputs/invalid/unknown-key.yaml",
+            "--card", "Sequences/cards/gp-test-card.yaml",
+        ])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        Self.expectGolden(run.stderr, "seqc-compile-unknown-key.txt")
+    }
+
+    @Test func checkReportsJSON() throws {
+        let run = try Self.seqc([
+            "check", "--format", "json", "Tests/SequenceCompilerReferenceTests/Inputs/invalid/unknown-key.yaml",
+        ])
+        #expect(run.status == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let diagnostics = try #require(object?["diagnostics"] as? [[String: Any]])
+        #expect(object?["errors"] as? Int == diagnostics.count)
+        let first = try #require(diagnostics.first)
+        #expect(first["id"] as? String == "parse.unknown-key")
+        #expect(first["line"] as? Int == 6)
+        #expect(first["column"] as? Int == 5)
+        #expect((first["message"] as? String)?.contains("did you mean 'install'") == true)
+    }
+
+    @Test func checkPassesEverySequence() throws {
+        let scripts = RepositoryLoader.files(in: "Sequences", withExtension: "yaml")
+        let run = try Self.seqc(["check"] + scripts)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.isEmpty)
+    }
+
+    @Test func unreadableFileIsAClearError() throws {
+        let run = try Self.seqc(["check", "Sequences/no-such-file.yaml"])
+        #expect(run.status == 1)
+        #expect(run.stderr == "Sequences/no-such-file.yaml: error: no such file 'Sequences/no-such-file.yaml'\n")
+    }
+
+    @Test func badOptionIsAUsageError() throws {
+        let run = try Self.seqc(["compile", "Sequences/brokerage.yaml", "--card", "x.yaml", "--mac-length", "12"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--mac-length must be 8 or 16"))
+    }
+}
