@@ -78,6 +78,13 @@ struct ReferenceTests {
         #expect(missing.isEmpty, "diagnostic ids with no invalid input: \(missing)")
     }
 
+    @Test func everyDiagnosticIDIsDocumented() throws {
+        let text = try String(contentsOf: RepositoryPaths.docs.appendingPathComponent("Diagnostics.md"), encoding: .utf8)
+        for id in DiagnosticID.allCases {
+            #expect(text.contains("## `\(id.rawValue)`"), "Docs/Diagnostics.md has no section for \(id.rawValue)")
+        }
+    }
+
     @Test func noStaleGoldenFiles() throws {
         let names = Set(
             (try ReferenceCase.sequences() + ReferenceCase.validInputs()).flatMap { [$0.goldenName + ".apdu", $0.goldenName + ".plan.json"] }

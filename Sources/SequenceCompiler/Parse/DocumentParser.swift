@@ -179,6 +179,12 @@ struct DocumentParser {
         default defaultRange: ClosedRange<Int>,
         _ diagnostics: inout DiagnosticBag
     ) -> ClosedRange<Int>? {
+        for key in ["length", "min-length", "max-length"] {
+            if let value = map.integer(key, diagnostics: &diagnostics), value.value < 0 {
+                diagnostics.append(.error(.fieldBounds, "'\(key)' cannot be negative in \(what)", at: value.range))
+                return nil
+            }
+        }
         if let exact = map.integer("length", diagnostics: &diagnostics) {
             if map.has("min-length") || map.has("max-length") {
                 diagnostics.append(
