@@ -7,7 +7,11 @@ struct ByteReader {
     private var index: Int
     let context: String
 
-    /// Creates a reader; `context` names the structure in error messages, e.g. `component 'Header'`.
+    /// Creates a reader over `bytes`.
+    ///
+    /// - Parameters:
+    ///   - bytes: The bytes to read.
+    ///   - context: The structure's name for error messages, such as `component 'Header'`.
     init(_ bytes: ArraySlice<UInt8>, context: String) {
         self.bytes = bytes
         self.index = bytes.startIndex

@@ -40,16 +40,18 @@ public struct CAPBuilder: Sendable {
     /// The package version.
     public var packageVersion: CAPVersion
 
-    /// The applet AIDs, in order; an empty list makes a library package. Only the first
-    /// ``maximumAppletCount`` are used.
+    /// The applet AIDs, in order; an empty list makes a library package.
+    ///
+    /// Only the first ``maximumAppletCount`` are used.
     public var appletAIDs: [ApplicationIdentifier]
 
     /// The package name in internal form, such as `com/example/wallet`; it names the archive's folder
     /// and, in CAP 2.2 when at most 255 UTF-8 bytes, goes into the Header component.
     public var packageName: String?
 
-    /// The wanted length of ``CAPFile/loadFileData(includeDescriptor:)`` without the Descriptor, or
-    /// `nil` for the smallest file. Values outside ``loadFileSizeRange`` are clamped to it.
+    /// The wanted length of ``CAPFile/loadFileData(includeDescriptor:)`` without the Descriptor.
+    ///
+    /// `nil` gives the smallest file; values outside ``loadFileSizeRange`` are clamped to it.
     public var loadFileSize: Int?
 
     /// Whether the file has a Descriptor component.

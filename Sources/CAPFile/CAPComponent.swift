@@ -23,7 +23,8 @@ public struct CAPComponent: Hashable, Sendable {
     ///
     /// - Parameters:
     ///   - bytes: The whole component, tag and size included.
-    ///   - expected: The kind the component must have, e.g. from its file name in an archive.
+    ///   - expected: The kind the component must have, such as the one its archive file name gives.
+    /// - Throws: ``CAPFileError`` when the tag is unknown or unexpected or the size is wrong.
     init(bytes: [UInt8], expected: Kind? = nil) throws(CAPFileError) {
         var reader = ByteReader(bytes[...], context: "component file '\(expected?.fileName ?? "?")'")
         let tagByte = try reader.u8("the tag")
@@ -84,8 +85,9 @@ extension CAPComponent {
         /// `COMPONENT_Debug`: never loaded onto a card.
         case debug = 12
 
-        /// The order in which GlobalPlatform loads components, Descriptor last (GlobalPlatform Card
-        /// Specification, "Load File Data Block"; JCVM §6.2). Debug is never loaded.
+        /// The order in which GlobalPlatform loads components, Descriptor last.
+        ///
+        /// GlobalPlatform Card Specification, "Load File Data Block"; JCVM §6.2. Debug is never loaded.
         public static let loadOrder: [Kind] = [
             .header, .directory, .import, .applet, .class, .method, .staticField, .export, .constantPool,
             .referenceLocation, .descriptor,
@@ -97,7 +99,7 @@ extension CAPComponent {
             .header, .directory, .import, .constantPool, .class, .method, .staticField, .referenceLocation,
         ]
 
-        /// The name used in file names and messages, e.g. `RefLocation`.
+        /// The name used in file names and messages, such as `RefLocation`.
         public var name: String {
             switch self {
             case .header: "Header"
@@ -115,7 +117,7 @@ extension CAPComponent {
             }
         }
 
-        /// The component's file name inside a CAP archive's `javacard` folder, e.g. `Method.cap`.
+        /// The component's file name inside a CAP archive's `javacard` folder, such as `Method.cap`.
         public var fileName: String { name + ".cap" }
 
         /// The same as ``name``.

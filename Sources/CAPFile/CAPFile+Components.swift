@@ -26,8 +26,8 @@ extension CAPFile {
             throw .missingComponent(.method)
         }
         let directory = try Directory(directoryComponent, format: header.formatVersion)
-        let applets = try byKind[.applet].map { component throws(CAPFileError) in try Self.applets(in: component) } ?? []
-        let importCount = try byKind[.import].map { component throws(CAPFileError) in try Self.importCount(in: component) }
+        let applets = try byKind[.applet].map(Self.applets(in:)) ?? []
+        let importCount = try byKind[.import].map(Self.importCount(in:))
 
         try directory.checkSizes(of: byKind)
         guard directory.appletCount == applets.count else {

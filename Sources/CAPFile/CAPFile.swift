@@ -14,7 +14,7 @@ public struct CAPFile: Sendable, Hashable {
     /// The package version from the Header component.
     public let packageVersion: CAPVersion
 
-    /// The CAP file format version, e.g. `2.2`.
+    /// The CAP file format version, such as `2.2`.
     public let capFormatVersion: CAPVersion
 
     /// The package name in internal form (`com/example/wallet`), when the Header has one (CAP 2.2+).
@@ -42,8 +42,10 @@ public struct CAPFile: Sendable, Hashable {
         }
     }
 
-    /// Reads a CAP archive: a ZIP file whose entries `<any path>/javacard/<Component>.cap` are the
-    /// components. Other entries, such as `META-INF/MANIFEST.MF`, are ignored.
+    /// Reads a CAP archive, a ZIP file with one entry per component.
+    ///
+    /// Entries named `<any path>/javacard/<Component>.cap` are the components; others, such as
+    /// `META-INF/MANIFEST.MF`, are ignored.
     ///
     /// - Throws: ``CAPFileError`` when the archive or a component is corrupt or unsupported.
     public init(capArchive bytes: [UInt8]) throws(CAPFileError) {

@@ -18,6 +18,8 @@ public struct CAPFileError: Error, Hashable, CustomStringConvertible, CustomDebu
     /// - Parameters:
     ///   - code: The kind of problem.
     ///   - reason: What exactly is wrong, lower case, without a final period.
+    ///   - file: The file making the error, `#fileID` by default.
+    ///   - line: The line making the error, `#line` by default.
     public init(code: Code, reason: String, file: String = #fileID, line: UInt = #line) {
         self.code = code
         self.reason = reason
@@ -41,10 +43,12 @@ public struct CAPFileError: Error, Hashable, CustomStringConvertible, CustomDebu
         "CAPFileError.\(code): \(reason) (\(location))"
     }
 
+    /// Compares the codes only.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.code == rhs.code
     }
 
+    /// Hashes the code only.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
     }
@@ -95,7 +99,7 @@ extension CAPFileError {
         /// A valid file in a format this reader does not handle (extended CAP, ZIP64, encryption).
         public static let unsupported = Self(.unsupported)
 
-        /// The code's name, e.g. `sizeMismatch`.
+        /// The code's name, such as `sizeMismatch`.
         public var description: String { backing.rawValue }
     }
 }

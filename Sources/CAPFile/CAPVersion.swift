@@ -11,11 +11,11 @@ public struct CAPVersion: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.minor = minor
     }
 
-    /// Parses text such as `1.0`, or returns `nil` when it is not two numbers 0...255 joined by a dot.
+    /// Parses text such as `1.0`, or returns `nil` unless it is two decimal numbers 0...255 joined by a dot.
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2,
-            parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) }),
+            parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
             let major = UInt8(String(parts[0])),
             let minor = UInt8(String(parts[1]))
         else {
@@ -24,9 +24,10 @@ public struct CAPVersion: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.init(major: major, minor: minor)
     }
 
-    /// The version as `major.minor`, e.g. `1.0`.
+    /// The version as `major.minor`, such as `1.0`.
     public var description: String { "\(major).\(minor)" }
 
+    /// Orders by major, then minor version.
     public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }

@@ -101,6 +101,9 @@ struct ZIPArchive {
     /// - Parameters:
     ///   - entry: An entry of this archive.
     ///   - limit: The largest uncompressed size accepted, a guard against ZIP bombs.
+    /// - Returns: The uncompressed bytes.
+    /// - Throws: ``CAPFileError`` when the entry is damaged, too large, encrypted or compressed with
+    ///   another method than stored or deflate.
     func contents(of entry: Entry, limit: Int) throws(CAPFileError) -> [UInt8] {
         guard entry.flags & 0x0001 == 0 else {
             throw .unsupported("entry '\(entry.name)' is encrypted")

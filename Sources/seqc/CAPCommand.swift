@@ -72,7 +72,7 @@ extension CAPCommand {
         var applets: [String] = []
 
         @Option(
-            name: [.customLong("version"), .customLong("package-version")],
+            name: .customLong("package-version"),
             help: ArgumentHelp("The package version, major.minor.", valueName: "version")
         )
         var packageVersion = "1.0"
@@ -122,7 +122,7 @@ extension CAPCommand {
                 throw ValidationError("at most \(CAPBuilder.maximumAppletCount) --applet options are allowed")
             }
             guard let version = CAPVersion(packageVersion) else {
-                throw ValidationError("--version '\(packageVersion)' is not major.minor, e.g. 1.0")
+                throw ValidationError("--package-version '\(packageVersion)' is not major.minor, e.g. 1.0")
             }
             let builder = CAPBuilder(
                 packageAID: packageAID,

@@ -77,7 +77,9 @@ struct CAPBuilderTests {
     @Test func descriptorIsAddedOnlyWhenAsked() throws {
         let with = try CAPFile(bytes: CAPTestData.walletBuilder(loadFileSize: 4000).capArchive())
         let descriptor = try #require(with.component(.descriptor))
-        #expect(with.loadFileData(includeDescriptor: true) == with.loadFileData(includeDescriptor: false) + descriptor.bytes)
+        #expect(
+            with.loadFileData(includeDescriptor: true) == with.loadFileData(includeDescriptor: false) + descriptor.bytes
+        )
         #expect(with.loadFileSizeWithDescriptor == 4000 + descriptor.bytes.count)
 
         let without = try CAPFile(

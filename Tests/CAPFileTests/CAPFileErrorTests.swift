@@ -180,9 +180,15 @@ struct CAPFileErrorTests {
 
     @Test func rejectsUnknownFormatsAndExtendedFiles() throws {
         let ijc = try ijc()
-        let format30 = CAPTestData.editing(ijc, tag: Tag.header) { $0[4] = 0; $0[5] = 3 }
+        let format30 = CAPTestData.editing(ijc, tag: Tag.header) {
+            $0[4] = 0
+            $0[5] = 3
+        }
         expectCode(.unsupported, reading: format30)
-        let extended = CAPTestData.editing(ijc, tag: Tag.header) { $0[4] = 3; $0[6] |= 0x08 }
+        let extended = CAPTestData.editing(ijc, tag: Tag.header) {
+            $0[4] = 3
+            $0[6] |= 0x08
+        }
         expectCode(.unsupported, reading: extended)
         expectCode(.unsupported, reading: ijc + [13, 0, 1, 0])
     }

@@ -60,7 +60,7 @@ enum CAPTestData {
         return join(parts)
     }
 
-    /// Replaces every occurrence of `old` with `new` (same length), e.g. to rename archive entries.
+    /// Replaces every occurrence of `old` with `new` (same length), to rename archive entries.
     static func replacing(_ old: String, with new: String, in bytes: [UInt8]) -> [UInt8] {
         let old = Array(old.utf8)
         let new = Array(new.utf8)
