@@ -62,9 +62,24 @@ public struct DiagnosticRenderer: Sendable {
             width = max(lineLength - startColumn + 1, 1)
         }
         width = max(1, min(width, max(lineLength - startColumn + 1, 1)))
-        let pad = String(repeating: " ", count: startColumn - 1)
+        // Long lines (generated data, minified YAML) show a window around the problem.
+        var shown = Array(text.unicodeScalars)
+        var column = startColumn
+        let window = 100
+        if shown.count > window + 20 {
+            let first = max(0, min(column - 1 - window / 2, shown.count - window))
+            let last = min(shown.count, first + window)
+            let prefix: [Unicode.Scalar] = first > 0 ? Array("…".unicodeScalars) : []
+            let suffix: [Unicode.Scalar] = last < shown.count ? Array("…".unicodeScalars) : []
+            shown = prefix + Array(shown[first..<last]) + suffix
+            column = column - first + prefix.count
+            width = max(1, min(width, last - (startColumn - 1)))
+        }
+        var excerptText = ""
+        excerptText.unicodeScalars.append(contentsOf: shown)
+        let pad = String(repeating: " ", count: max(column - 1, 0))
         let marker = "^" + String(repeating: "~", count: width - 1)
-        return "\(number) | \(text)\n\(gutter) | \(pad)\(marker)\n"
+        return "\(number) | \(excerptText)\n\(gutter) | \(pad)\(marker)\n"
     }
 }
 
