@@ -46,8 +46,18 @@ enum FieldResolver {
         let name = field.name.value
         let declared = Diagnostic.Note("field '\(name)' is declared here", at: field.name.range)
         func fail(_ message: String) -> TemplateValue? {
-            diagnostics.append(.error(.fieldValue, message, at: raw.range ?? field.name.range, notes: [declared]))
+            guard field.isSecret else {
+                diagnostics.append(.error(.fieldValue, message, at: raw.range ?? field.name.range, notes: [declared]))
+                return nil
+            }
+            // A secret's card-data line is never shown: point at the declaration and name the place.
+            let place = raw.range.map { " (card data \($0.start))" } ?? ""
+            diagnostics.append(.error(.fieldValue, message + place, at: field.name.range))
             return nil
+        }
+        /// The value as a message may quote it: never for secret fields.
+        func quoted(_ text: String) -> String {
+            field.isSecret ? "(secret, not shown)" : "'\(text)'"
         }
         let text: String
         switch raw {
@@ -71,7 +81,7 @@ enum FieldResolver {
         switch field.type {
         case .bytes(let length):
             guard let bytes = Hex.bytes(text) else {
-                return fail("value of field '\(name)' is not hex bytes: '\(text)'")
+                return fail("value of field '\(name)' is not hex bytes: \(quoted(text))")
             }
             guard length.contains(bytes.count) else {
                 return fail("value of field '\(name)' is \(bytes.count) bytes long; expected \(describe(length)) bytes")
@@ -79,7 +89,7 @@ enum FieldResolver {
             return .bytes(bytes)
         case .aid:
             guard let bytes = Hex.bytes(text) else {
-                return fail("value of field '\(name)' is not hex bytes: '\(text)'")
+                return fail("value of field '\(name)' is not hex bytes: \(quoted(text))")
             }
             guard (5...16).contains(bytes.count) else {
                 return fail("value of field '\(name)' is \(bytes.count) bytes long; an AID is 5 to 16 bytes")
@@ -87,10 +97,10 @@ enum FieldResolver {
             return .bytes(bytes)
         case .integer(let range):
             guard let number = MappingReader.parseInteger(text) else {
-                return fail("value of field '\(name)' is not an integer: '\(text)'")
+                return fail("value of field '\(name)' is not an integer: \(quoted(text))")
             }
             guard range.contains(number) else {
-                return fail("value of field '\(name)' is \(number); expected \(range.lowerBound) to \(range.upperBound)")
+                return fail("value of field '\(name)' is \(field.isSecret ? "out of range" : String(number)); expected \(range.lowerBound) to \(range.upperBound)")
             }
             return .integer(number)
         case .string(let length):
