@@ -137,7 +137,9 @@ struct TemplateCoercionTests {
                 SourceRange(start: TemplateFixture.location(2, 63), end: TemplateFixture.location(2, 74)),
             ]
         )
-        #expect(template.range == SourceRange(start: TemplateFixture.location(2, 7), end: TemplateFixture.location(2, 79)))
+        #expect(
+            template.range == SourceRange(start: TemplateFixture.location(2, 7), end: TemplateFixture.location(2, 79))
+        )
     }
 
     @Test func literalTextHasNoReferences() {

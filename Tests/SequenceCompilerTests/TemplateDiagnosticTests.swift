@@ -59,7 +59,8 @@ struct TemplateDiagnosticTests {
         // Search after the opening braces, unless the place is the whole segment.
         let column = try #require(
             place.hasPrefix("{{")
-                ? firstColumn(of: place, in: text) : firstColumn(of: place, in: String(text.dropFirst(2))).map { $0 + 2 }
+                ? firstColumn(of: place, in: text)
+                : firstColumn(of: place, in: String(text.dropFirst(2))).map { $0 + 2 }
         )
         let width = place == "serial }}" ? 6 : place.unicodeScalars.count
         expectOnly(
@@ -73,6 +74,21 @@ struct TemplateDiagnosticTests {
         #expect(outcome.checking.isEmpty, "\(render(outcome.checking))")
         #expect(outcome.evaluating.isEmpty, "\(render(outcome.evaluating))")
         #expect(outcome.value == nil)
+    }
+
+    @Test func aRunOfBadCharactersIsOneProblem() {
+        let outcome = TemplateFixture.run("{{ serial @#$ || 0x01 ~ }}")
+        #expect(
+            render(outcome.parsing) == """
+                1:11-1:14 template.syntax: unexpected character '@' (and 2 more that start no token)
+                1:23-1:24 template.syntax: unexpected character '~'
+                """
+        )
+    }
+
+    @Test func lexicalProblemsInOneSegmentAreCapped() {
+        let outcome = TemplateFixture.run("{{ " + String(repeating: "@ ", count: 50) + "}}")
+        #expect(outcome.parsing.count == TemplateLexer.maximumProblems)
     }
 
     @Test func missingClosingParenthesisHasANoteAtTheOpeningOne() throws {
@@ -108,10 +124,12 @@ struct TemplateDiagnosticTests {
 
     @Test func everySegmentReportsItsOwnProblems() {
         let outcome = TemplateFixture.run("{{ 0x1 }} {{ seral }} {{ tlv(0x01,) }} {{ ascii(customer_id) }} GG")
-        #expect(render(outcome.parsing) == """
-            1:4-1:7 template.syntax: bytes literal '0x1' has an odd number of hex digits (1); write two digits per byte
-            1:35-1:36 template.syntax: expected an expression, found ')'
-            """)
+        #expect(
+            render(outcome.parsing) == """
+                1:4-1:7 template.syntax: bytes literal '0x1' has an odd number of hex digits (1); write two digits per byte
+                1:35-1:36 template.syntax: expected an expression, found ')'
+                """
+        )
         #expect(
             render(outcome.checking) == """
                 1:14-1:19 template.unknown-name: unknown name 'seral'; did you mean 'serial'?
@@ -126,7 +144,14 @@ struct TemplateDiagnosticTests {
 
     @Test func unknownNameSuggestsTheClosestField() {
         let outcome = TemplateFixture.run("A0 {{ seral[0:4] }}")
-        expectOnly(outcome.checking, .templateUnknownName, line: 1, column: 7, endColumn: 12, containing: "did you mean 'serial'?")
+        expectOnly(
+            outcome.checking,
+            .templateUnknownName,
+            line: 1,
+            column: 7,
+            endColumn: 12,
+            containing: "did you mean 'serial'?"
+        )
         #expect(outcome.evaluating == outcome.checking)
     }
 
@@ -138,12 +163,26 @@ struct TemplateDiagnosticTests {
 
     @Test func functionNameWithoutCallIsExplained() {
         let outcome = TemplateFixture.run("{{ tlv }}")
-        expectOnly(outcome.checking, .templateUnknownName, line: 1, column: 4, endColumn: 7, containing: "call it as 'tlv(…)'")
+        expectOnly(
+            outcome.checking,
+            .templateUnknownName,
+            line: 1,
+            column: 4,
+            endColumn: 7,
+            containing: "call it as 'tlv(…)'"
+        )
     }
 
     @Test func unknownMemberListsTheMembers() throws {
         let outcome = TemplateFixture.run("{{ cap.pakage.aid }}")
-        expectOnly(outcome.checking, .templateUnknownName, line: 1, column: 8, endColumn: 14, containing: "did you mean 'package'?")
+        expectOnly(
+            outcome.checking,
+            .templateUnknownName,
+            line: 1,
+            column: 8,
+            endColumn: 14,
+            containing: "did you mean 'package'?"
+        )
         let note = try #require(outcome.checking.first?.notes.first)
         #expect(note.message == "its members are 'applets', 'package', 'size'")
         #expect(note.range?.start.column == 4)
@@ -161,13 +200,27 @@ struct TemplateDiagnosticTests {
 
     @Test func unknownFunctionSuggestsTheClosestFunction() {
         let outcome = TemplateFixture.run("{{ tvl(0x5F20, 0x01) }}")
-        expectOnly(outcome.checking, .templateUnknownFunction, line: 1, column: 4, endColumn: 7, containing: "did you mean 'tlv'?")
+        expectOnly(
+            outcome.checking,
+            .templateUnknownFunction,
+            line: 1,
+            column: 4,
+            endColumn: 7,
+            containing: "did you mean 'tlv'?"
+        )
         #expect(outcome.evaluating == outcome.checking)
     }
 
     @Test func callingAFieldIsExplained() {
         let outcome = TemplateFixture.run("{{ serial(1) }}")
-        expectOnly(outcome.checking, .templateUnknownFunction, line: 1, column: 4, endColumn: 10, containing: "is a field")
+        expectOnly(
+            outcome.checking,
+            .templateUnknownFunction,
+            line: 1,
+            column: 4,
+            endColumn: 10,
+            containing: "is a field"
+        )
     }
 
     @Test func argumentsOfAnUnknownFunctionAreStillChecked() {
@@ -179,21 +232,47 @@ struct TemplateDiagnosticTests {
 
     @Test func tooFewArgumentsPointAtTheCall() throws {
         let outcome = TemplateFixture.run("{{ len() }}")
-        expectOnly(outcome.checking, .templateArgumentCount, line: 1, column: 4, endColumn: 9, containing: "'len' takes 1 argument, found 0")
+        expectOnly(
+            outcome.checking,
+            .templateArgumentCount,
+            line: 1,
+            column: 4,
+            endColumn: 9,
+            containing: "'len' takes 1 argument, found 0"
+        )
         #expect(outcome.checking.first?.notes.first?.message == "declared as len(value: bytes | string) -> integer")
         #expect(outcome.evaluating == outcome.checking)
     }
 
     @Test func tooManyArgumentsPointAtTheExtraOnes() {
         let outcome = TemplateFixture.run("{{ xor(0x01, 0x02, 0x03, 0x04) }}")
-        expectOnly(outcome.checking, .templateArgumentCount, line: 1, column: 20, endColumn: 30, containing: "takes 2 arguments, found 4")
+        expectOnly(
+            outcome.checking,
+            .templateArgumentCount,
+            line: 1,
+            column: 20,
+            endColumn: 30,
+            containing: "takes 2 arguments, found 4"
+        )
     }
 
     @Test func argumentCountMessagesDescribeTheRange() {
         let optional = TemplateFixture.run("{{ pad(0x01) }}")
-        expectOnly(optional.checking, .templateArgumentCount, line: 1, column: 4, containing: "'pad' takes 2 to 3 arguments, found 1")
+        expectOnly(
+            optional.checking,
+            .templateArgumentCount,
+            line: 1,
+            column: 4,
+            containing: "'pad' takes 2 to 3 arguments, found 1"
+        )
         let variadic = TemplateFixture.run("{{ tlv() }}")
-        expectOnly(variadic.checking, .templateArgumentCount, line: 1, column: 4, containing: "'tlv' takes at least 1 argument, found 0")
+        expectOnly(
+            variadic.checking,
+            .templateArgumentCount,
+            line: 1,
+            column: 4,
+            containing: "'tlv' takes at least 1 argument, found 0"
+        )
     }
 
     // MARK: - template.type-mismatch
@@ -216,19 +295,24 @@ struct TemplateDiagnosticTests {
         ("{{ cap.applets[0:1] }}", .bytes, "cap.applets", "cannot slice a list"),
         ("{{ serial.aid }}", .bytes, "aid", "only records have members"),
         ("{{ len(customer_id) }}", .integer, "customer_id", "must be bytes or a string"),
-        ("{{ bcd(serial) }}", .bytes, "serial", "must be an integer or a string, found bytes; use int()"),
+        ("{{ bcd(serial) }}", .bytes, "serial", "must be an integer or a string, found bytes"),
         ("{{ customer_name }}", .bytes, "customer_name", "expected bytes here, found a string; use ascii()"),
         ("{{ customer_id }}", .bytes, "customer_id", "use u8(), u16(), u32() or bytes()"),
         ("{{ cap }}", .bytes, "cap", "found a record; pick a member, such as '.applets'"),
         ("{{ cap.applets }}", .bytes, "cap.applets", "found a list; pick an element"),
         ("Dear {{ serial }}", .string, "serial", "expected a string or an integer here, found bytes"),
         ("{{ serial }}", .integer, "serial", "expected an integer here, found bytes; use int()"),
-        ("{{ customer_name }}", .integer, "customer_name", "use len()"),
+        ("{{ customer_name }}", .integer, "customer_name", "expected an integer here, found a string"),
         ("{{ cap.package }}", .list(.bytes), "cap.package", "expected a list here, found a record"),
     ]
 
     @Test(arguments: typeCases)
-    func typeMismatchesPointAtTheOperand(_ text: String, _ expected: TemplateType, _ place: String, _ message: String) throws {
+    func typeMismatchesPointAtTheOperand(
+        _ text: String,
+        _ expected: TemplateType,
+        _ place: String,
+        _ message: String
+    ) throws {
         let outcome = TemplateFixture.run(text, as: expected)
         #expect(outcome.parsing.isEmpty)
         let column = try #require(lastColumn(of: place, in: text))
@@ -263,13 +347,27 @@ struct TemplateDiagnosticTests {
 
     @Test func badHexInLiteralTextPointsAtTheCharacter() {
         let outcome = TemplateFixture.run("A0 0G {{ serial }}")
-        expectOnly(outcome.checking, .invalidHex, line: 1, column: 5, endColumn: 6, containing: "'G' is not a hex digit")
+        expectOnly(
+            outcome.checking,
+            .invalidHex,
+            line: 1,
+            column: 5,
+            endColumn: 6,
+            containing: "'G' is not a hex digit"
+        )
         #expect(outcome.evaluating == outcome.checking)
     }
 
     @Test func oddHexDigitsPointAtTheUnpairedDigit() {
         let outcome = TemplateFixture.run("A0 0 {{ serial }}")
-        expectOnly(outcome.checking, .invalidHex, line: 1, column: 4, endColumn: 5, containing: "odd number of hex digits (3)")
+        expectOnly(
+            outcome.checking,
+            .invalidHex,
+            line: 1,
+            column: 4,
+            endColumn: 5,
+            containing: "odd number of hex digits (3)"
+        )
     }
 
     @Test func badHexOnALaterLineOfABlockScalar() {
@@ -288,7 +386,9 @@ struct TemplateDiagnosticTests {
 
     @Test func aStartLocationShiftsTheFirstLineOnly() {
         let outcome = TemplateFixture.run("{{ seral }}\n{{ seral }}", as: .string, at: TemplateFixture.location(4, 20))
-        #expect(outcome.checking.map(\.range?.start) == [TemplateFixture.location(4, 23), TemplateFixture.location(5, 4)])
+        #expect(
+            outcome.checking.map(\.range?.start) == [TemplateFixture.location(4, 23), TemplateFixture.location(5, 4)]
+        )
     }
 
     // MARK: - Evaluation after syntax errors

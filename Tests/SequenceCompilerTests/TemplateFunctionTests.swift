@@ -268,7 +268,11 @@ struct TemplateFunctionTests {
     /// The static type of an expression in the fixture scope.
     private func inferredType(_ expression: String) -> TemplateType {
         var diagnostics = DiagnosticBag()
-        let template = TemplateString.parse("{{ \(expression) }}", at: TemplateFixture.location(1, 1), diagnostics: &diagnostics)
+        let template = TemplateString.parse(
+            "{{ \(expression) }}",
+            at: TemplateFixture.location(1, 1),
+            diagnostics: &diagnostics
+        )
         guard let parsed = template.expressions.first else {
             return .bytes
         }
@@ -289,7 +293,9 @@ struct TemplateFunctionTests {
     }
 
     @Test func everyFunctionHasAKnownAnswerCase() {
-        let covered = (Self.bytesCases.map(\.0) + Self.integerCases.map(\.0) + Self.stringCases.map(\.0)).joined(separator: " ")
+        let covered = (Self.bytesCases.map(\.0) + Self.integerCases.map(\.0) + Self.stringCases.map(\.0)).joined(
+            separator: " "
+        )
         for function in TemplateFunctionLibrary.all {
             #expect(covered.contains(function.name + "("), "no known answer for '\(function.name)'")
         }
@@ -317,7 +323,8 @@ func firstColumn(of needle: String, in text: String) -> Int? {
     guard !pattern.isEmpty, pattern.count <= haystack.count else {
         return nil
     }
-    for start in 0...(haystack.count - pattern.count) where Array(haystack[start..<(start + pattern.count)]) == pattern {
+    for start in 0...(haystack.count - pattern.count) where Array(haystack[start..<(start + pattern.count)]) == pattern
+    {
         return start + 1
     }
     return nil

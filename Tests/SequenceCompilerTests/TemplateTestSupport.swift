@@ -100,7 +100,10 @@ enum TemplateFixture {
     }
 
     /// The value of a single expression `{{ expression }}` in its own type, with no diagnostics expected.
-    static func value(of expression: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> TemplateValue? {
+    static func value(
+        of expression: String,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) -> TemplateValue? {
         var diagnostics = DiagnosticBag()
         let template = TemplateString.parse("{{ \(expression) }}", at: location(1, 1), diagnostics: &diagnostics)
         guard let parsed = template.expressions.first else {
@@ -167,7 +170,11 @@ func expectDiagnostic(
     #expect(diagnostic.range?.start.line == line, "\(render([diagnostic]))", sourceLocation: sourceLocation)
     #expect(diagnostic.range?.start.column == column, "\(render([diagnostic]))", sourceLocation: sourceLocation)
     if let endColumn {
-        #expect(diagnostic.range?.end.line == endLine ?? line, "\(render([diagnostic]))", sourceLocation: sourceLocation)
+        #expect(
+            diagnostic.range?.end.line == endLine ?? line,
+            "\(render([diagnostic]))",
+            sourceLocation: sourceLocation
+        )
         #expect(diagnostic.range?.end.column == endColumn, "\(render([diagnostic]))", sourceLocation: sourceLocation)
     }
     if let text {
@@ -178,9 +185,10 @@ func expectDiagnostic(
 /// Diagnostics as `line:column-line:column id: message`, for failure messages.
 func render(_ diagnostics: [Diagnostic]) -> String {
     let lines = diagnostics.map { diagnostic in
-        let place = diagnostic.range.map {
-            "\($0.start.line):\($0.start.column)-\($0.end.line):\($0.end.column)"
-        } ?? "?"
+        let place =
+            diagnostic.range.map {
+                "\($0.start.line):\($0.start.column)-\($0.end.line):\($0.end.column)"
+            } ?? "?"
         return "\(place) \(diagnostic.id.rawValue): \(diagnostic.message)"
     }
     return lines.isEmpty ? "no diagnostics" : lines.joined(separator: "\n")

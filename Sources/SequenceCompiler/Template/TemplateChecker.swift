@@ -54,7 +54,11 @@ struct TemplateChecker {
                 }
                 if operandType != .integer {
                     diagnostics.append(
-                        TemplateMessages.arithmeticOperand(operation == .add ? "+" : "-", found: operandType, at: operand.range)
+                        TemplateMessages.arithmeticOperand(
+                            operation == .add ? "+" : "-",
+                            found: operandType,
+                            at: operand.range
+                        )
                     )
                     valid = false
                 }
@@ -87,7 +91,9 @@ struct TemplateChecker {
             return nil
         }
         guard let memberType = members[name] else {
-            diagnostics.append(TemplateMessages.unknownMember(name, members: members.keys, base: base.range, at: nameRange))
+            diagnostics.append(
+                TemplateMessages.unknownMember(name, members: members.keys, base: base.range, at: nameRange)
+            )
             return nil
         }
         return memberType
@@ -173,7 +179,9 @@ struct TemplateChecker {
                 continue
             }
             if operandType != expected {
-                diagnostics.append(TemplateMessages.concatenationMismatch(expected: expected, found: operandType, at: operand.range))
+                diagnostics.append(
+                    TemplateMessages.concatenationMismatch(expected: expected, found: operandType, at: operand.range)
+                )
                 valid = false
             }
         }
@@ -208,7 +216,13 @@ struct TemplateChecker {
             case .types(let types):
                 if !types.contains(argumentType) {
                     diagnostics.append(
-                        TemplateMessages.argumentType(function, parameter, expected: types, found: argumentType, at: arguments[index].range)
+                        TemplateMessages.argumentType(
+                            function,
+                            parameter,
+                            expected: types,
+                            found: argumentType,
+                            at: arguments[index].range
+                        )
                     )
                     valid = false
                 }
@@ -219,7 +233,13 @@ struct TemplateChecker {
                 }
                 if argumentType != first {
                     diagnostics.append(
-                        TemplateMessages.argumentType(function, parameter, expected: [first], found: argumentType, at: arguments[index].range)
+                        TemplateMessages.argumentType(
+                            function,
+                            parameter,
+                            expected: [first],
+                            found: argumentType,
+                            at: arguments[index].range
+                        )
                     )
                     valid = false
                 }

@@ -53,7 +53,13 @@ struct TemplateEvaluator {
         case .concatenation(let operands):
             return concatenation(operands, range: expression.range, diagnostics: &diagnostics)
         case .call(let name, let nameRange, let arguments):
-            return call(name, nameRange: nameRange, arguments: arguments, range: expression.range, diagnostics: &diagnostics)
+            return call(
+                name,
+                nameRange: nameRange,
+                arguments: arguments,
+                range: expression.range,
+                diagnostics: &diagnostics
+            )
         }
     }
 
@@ -71,7 +77,9 @@ struct TemplateEvaluator {
             return nil
         }
         guard let member = members[name] else {
-            diagnostics.append(TemplateMessages.unknownMember(name, members: members.keys, base: base.range, at: nameRange))
+            diagnostics.append(
+                TemplateMessages.unknownMember(name, members: members.keys, base: base.range, at: nameRange)
+            )
             return nil
         }
         return member
@@ -219,7 +227,9 @@ struct TemplateEvaluator {
             }
             guard case .integer(let number) = operandValue else {
                 let symbol = operation == .add ? "+" : "-"
-                diagnostics.append(TemplateMessages.arithmeticOperand(symbol, found: operandValue.type, at: operand.range))
+                diagnostics.append(
+                    TemplateMessages.arithmeticOperand(symbol, found: operandValue.type, at: operand.range)
+                )
                 continue
             }
             numbers.append(number)
@@ -229,7 +239,8 @@ struct TemplateEvaluator {
         }
         for (term, number) in zip(terms, numbers.dropFirst()) {
             let (result, overflow) =
-                term.operation == .add ? total.addingReportingOverflow(number) : total.subtractingReportingOverflow(number)
+                term.operation == .add
+                ? total.addingReportingOverflow(number) : total.subtractingReportingOverflow(number)
             guard !overflow else {
                 let symbol = term.operation == .add ? "+" : "-"
                 let place = SourceRange(start: first.range.start, end: term.operand.range.end)

@@ -182,7 +182,11 @@ enum TemplateFunctionLibrary {
     // MARK: - Helpers
 
     /// Returns `value`, or reports it and returns `nil` when it is longer than ``maximumLength``.
-    static func limited(_ value: TemplateValue, at range: SourceRange, diagnostics: inout DiagnosticBag) -> TemplateValue? {
+    static func limited(
+        _ value: TemplateValue,
+        at range: SourceRange,
+        diagnostics: inout DiagnosticBag
+    ) -> TemplateValue? {
         let length: Int
         switch value {
         case .bytes(let bytes):
@@ -343,7 +347,10 @@ enum TemplateFunctionLibrary {
             let utf8 = Array(text.utf8)
             guard let bounds = sliceBounds(call, count: utf8.count, start: start, length: lengthArgument) else {
                 diagnostics.append(
-                    call.invalid(1, outOfRange(start: start, length: lengthArgument, count: utf8.count, unit: "bytes of UTF-8"))
+                    call.invalid(
+                        1,
+                        outOfRange(start: start, length: lengthArgument, count: utf8.count, unit: "bytes of UTF-8")
+                    )
                 )
                 return nil
             }
@@ -360,7 +367,8 @@ enum TemplateFunctionLibrary {
     }
 
     /// The range `start` (negative counts from the end) and `length` (default: to the end) select, if valid.
-    private static func sliceBounds(_ call: TemplateFunction.Call, count: Int, start: Int, length: Int?) -> Range<Int>? {
+    private static func sliceBounds(_ call: TemplateFunction.Call, count: Int, start: Int, length: Int?) -> Range<Int>?
+    {
         let from = start < 0 ? count + start : start
         guard from >= 0, from <= count else {
             return nil

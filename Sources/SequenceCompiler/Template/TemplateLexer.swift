@@ -85,7 +85,10 @@ struct TemplateLexer {
                     while startsNoToken(at: position) {
                         position += 1
                     }
-                    report(.unexpectedCharacter(current, count: position - start, at: map.range(start..<position)), &diagnostics)
+                    report(
+                        .unexpectedCharacter(current, count: position - start, at: map.range(start..<position)),
+                        &diagnostics
+                    )
                 }
             }
         }
@@ -253,7 +256,11 @@ extension Diagnostic {
         }
     }
 
-    fileprivate static func invalidBytesDigit(_ digit: Unicode.Scalar, in literal: String, at range: SourceRange) -> Self {
+    fileprivate static func invalidBytesDigit(
+        _ digit: Unicode.Scalar,
+        in literal: String,
+        at range: SourceRange
+    ) -> Self {
         .error(.templateSyntax, "invalid hex digit '\(digit)' in bytes literal '\(literal)'", at: range)
     }
 

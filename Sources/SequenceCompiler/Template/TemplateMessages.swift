@@ -28,18 +28,18 @@ enum TemplateMessages {
                 break
             }
         }
-        if expected.contains(.string), found == .integer {
-            return "use str() to turn an integer into a string"
-        }
-        if expected.contains(.integer) {
+        if expected.contains(.string) {
             switch found {
+            case .integer:
+                return "use str() to turn an integer into a string"
             case .bytes:
-                return "use int() to read bytes as an unsigned integer"
-            case .string:
-                return "use len() for the length of a string"
+                return nil
             default:
                 break
             }
+        }
+        if expected.contains(.integer), found == .bytes {
+            return "use int() to read bytes as an unsigned integer"
         }
         switch found {
         case .record(let members):
@@ -79,7 +79,9 @@ enum TemplateMessages {
             .templateUnknownName,
             message("no member '\(name)' in this record", suggestion.map { "did you mean '\($0)'?" }),
             at: range,
-            notes: [Diagnostic.Note(members.isEmpty ? "the record has no members" : "its members are \(list)", at: base)]
+            notes: [
+                Diagnostic.Note(members.isEmpty ? "the record has no members" : "its members are \(list)", at: base)
+            ]
         )
     }
 
@@ -137,7 +139,8 @@ enum TemplateMessages {
     }
 
     /// An operand of `||` whose type differs from the first's.
-    static func concatenationMismatch(expected: TemplateType, found: TemplateType, at range: SourceRange) -> Diagnostic {
+    static func concatenationMismatch(expected: TemplateType, found: TemplateType, at range: SourceRange) -> Diagnostic
+    {
         .error(
             .templateType,
             message(

@@ -44,7 +44,11 @@ public struct TemplateString: Hashable, Sendable {
     ///   - diagnostics: Receives `template.unterminated`, `template.syntax` and, for integer literals
     ///     beyond 64 bits, `template.invalid-value`.
     /// - Returns: The parsed template; parts with errors never cause further diagnostics.
-    public static func parse(_ text: String, at start: SourceLocation, diagnostics: inout DiagnosticBag) -> TemplateString {
+    public static func parse(
+        _ text: String,
+        at start: SourceLocation,
+        diagnostics: inout DiagnosticBag
+    ) -> TemplateString {
         let scalars = Array(text.unicodeScalars)
         let map = TemplateSourceMap(scalars, start: start)
         var problems = DiagnosticBag()
@@ -141,7 +145,9 @@ public struct TemplateString: Hashable, Sendable {
                 case .expression(let expression, _):
                     let type = checker.type(of: expression, diagnostics: &diagnostics)
                     if let type, type != .bytes {
-                        diagnostics.append(TemplateMessages.segmentType(expected: [.bytes], found: type, at: expression.range))
+                        diagnostics.append(
+                            TemplateMessages.segmentType(expected: [.bytes], found: type, at: expression.range)
+                        )
                     }
                 }
             }
@@ -149,7 +155,9 @@ public struct TemplateString: Hashable, Sendable {
             for case .expression(let expression, _) in parts {
                 let type = checker.type(of: expression, diagnostics: &diagnostics)
                 if let type, type != .string, type != .integer {
-                    diagnostics.append(TemplateMessages.segmentType(expected: [.string, .integer], found: type, at: expression.range))
+                    diagnostics.append(
+                        TemplateMessages.segmentType(expected: [.string, .integer], found: type, at: expression.range)
+                    )
                 }
             }
         case .integer, .record, .list:
@@ -163,7 +171,9 @@ public struct TemplateString: Hashable, Sendable {
             case .expression(let expression)?:
                 let type = checker.type(of: expression, diagnostics: &diagnostics)
                 if let type, type != expected {
-                    diagnostics.append(TemplateMessages.segmentType(expected: [expected], found: type, at: expression.range))
+                    diagnostics.append(
+                        TemplateMessages.segmentType(expected: [expected], found: type, at: expression.range)
+                    )
                 }
             }
         }
@@ -237,7 +247,9 @@ public struct TemplateString: Hashable, Sendable {
             diagnostics.append(.emptyInteger(at: range))
             return nil
         }
-        let scalars = Array(text.unicodeScalars)[(trimmed.lowerBound - offsets.lowerBound)..<(trimmed.upperBound - offsets.lowerBound)]
+        let scalars = Array(text.unicodeScalars)[
+            (trimmed.lowerBound - offsets.lowerBound)..<(trimmed.upperBound - offsets.lowerBound)
+        ]
         let spelling = String(String.UnicodeScalarView(scalars))
         var digits = Substring(spelling)
         var radix = 10
@@ -251,7 +263,9 @@ public struct TemplateString: Hashable, Sendable {
         }
         let valid =
             !digits.isEmpty
-            && digits.unicodeScalars.allSatisfy { radix == 16 ? TemplateLexer.hexValue($0) != nil : ("0"..."9").contains($0) }
+            && digits.unicodeScalars.allSatisfy {
+                radix == 16 ? TemplateLexer.hexValue($0) != nil : ("0"..."9").contains($0)
+            }
         guard valid else {
             diagnostics.append(.notAnInteger(spelling, at: map.range(trimmed)))
             return nil
@@ -324,7 +338,9 @@ public struct TemplateString: Hashable, Sendable {
                     case nil:
                         valid = false
                     case let other?:
-                        diagnostics.append(TemplateMessages.segmentType(expected: [.bytes], found: other.type, at: expression.range))
+                        diagnostics.append(
+                            TemplateMessages.segmentType(expected: [.bytes], found: other.type, at: expression.range)
+                        )
                         valid = false
                     }
                 }
@@ -351,7 +367,11 @@ public struct TemplateString: Hashable, Sendable {
                         valid = false
                     case let other?:
                         diagnostics.append(
-                            TemplateMessages.segmentType(expected: [.string, .integer], found: other.type, at: expression.range)
+                            TemplateMessages.segmentType(
+                                expected: [.string, .integer],
+                                found: other.type,
+                                at: expression.range
+                            )
                         )
                         valid = false
                     }
@@ -376,7 +396,9 @@ public struct TemplateString: Hashable, Sendable {
                 return nil
             }
             guard value.conforms(to: expected) else {
-                diagnostics.append(TemplateMessages.segmentType(expected: [expected], found: value.type, at: expression.range))
+                diagnostics.append(
+                    TemplateMessages.segmentType(expected: [expected], found: value.type, at: expression.range)
+                )
                 return nil
             }
             return value
@@ -415,7 +437,8 @@ extension Diagnostic {
     }
 
     fileprivate static func invalidHexCharacter(_ character: Character, at range: SourceRange) -> Self {
-        let shown = character.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+        let shown =
+            character.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
             ? String(character) : character.unicodeScalars.map { $0.escaped(asASCII: true) }.joined()
         return .error(
             .invalidHex,

@@ -17,7 +17,9 @@ enum TemplateSuggestion {
             guard distance <= allowed else {
                 continue
             }
-            if let current = best, current.distance < distance || (current.distance == distance && current.name < candidate) {
+            if let current = best,
+                current.distance < distance || (current.distance == distance && current.name < candidate)
+            {
                 continue
             }
             best = (candidate, distance)

@@ -27,10 +27,11 @@ struct TemplateToken: Hashable, Sendable {
         case .integer(let digits):
             return digits
         case .bytes(let bytes):
-            return "0x" + bytes.map { byte in
-                let digits = String(byte, radix: 16, uppercase: true)
-                return digits.count == 1 ? "0" + digits : digits
-            }.joined()
+            return "0x"
+                + bytes.map { byte in
+                    let digits = String(byte, radix: 16, uppercase: true)
+                    return digits.count == 1 ? "0" + digits : digits
+                }.joined()
         case .string:
             return "string literal"
         case .identifier(let name):
