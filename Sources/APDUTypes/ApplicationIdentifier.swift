@@ -27,6 +27,6 @@ public struct ApplicationIdentifier: Hashable, Sendable, CustomStringConvertible
     /// The registered application provider identifier: the first five bytes.
     public var rid: ArraySlice<UInt8> { bytes.prefix(5) }
 
-    /// Upper-case hex, e.g. `A000000151000000`.
+    /// Upper-case hex, such as `A000000151000000`.
     public var description: String { Hex.string(bytes) }
 }

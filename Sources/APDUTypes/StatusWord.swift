@@ -1,9 +1,9 @@
 /// The two status bytes SW1 SW2 that end every card response.
 public struct StatusWord: Hashable, Sendable, Comparable, CustomStringConvertible {
-    /// SW1 and SW2 as one big-endian number, e.g. `0x9000`.
+    /// SW1 and SW2 as one big-endian number, such as `0x9000`.
     public var rawValue: UInt16
 
-    /// Creates a status word from its numeric value, e.g. `StatusWord(0x6A88)`.
+    /// Creates a status word from its numeric value, such as `StatusWord(0x6A88)`.
     public init(_ rawValue: UInt16) {
         self.rawValue = rawValue
     }
@@ -25,7 +25,7 @@ public struct StatusWord: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// File or application not found: `6A82`.
     public static let fileNotFound = StatusWord(0x6A82)
 
-    /// Four upper-case hex digits, e.g. `6A88`.
+    /// Four upper-case hex digits, such as `6A88`.
     public var description: String { Hex.string([sw1, sw2]) }
 
     /// The meaning of this status word as ISO 7816-4 and GlobalPlatform define it, when known.

@@ -30,6 +30,12 @@ public enum Compiler {
     }
 
     /// Checks a script without card data: structure, names, types, literals and components.
+    ///
+    /// - Parameters:
+    ///   - source: The script.
+    ///   - loader: Reads includes and components.
+    ///   - options: The secure-channel facts that set block sizes.
+    /// - Returns: The parsed document and every diagnostic.
     public static func check(
         _ source: SourceFile,
         loader: any ResourceLoader,
@@ -38,14 +44,29 @@ public enum Compiler {
         var diagnostics = DiagnosticBag()
         var parser = DocumentParser(loader: loader)
         guard let document = parser.parse(source, diagnostics: &diagnostics) else {
-            return CheckResult(document: nil, diagnostics: diagnostics.diagnostics, sources: [source] + parser.includedSources)
+            return CheckResult(
+                document: nil,
+                diagnostics: diagnostics.diagnostics,
+                sources: [source] + parser.includedSources
+            )
         }
         let loaded = ComponentLoader.load(document, loader: loader, diagnostics: &diagnostics)
         UnusedFields.check(document, diagnostics: &diagnostics)
         for profile in document.profiles.map(\.value) {
-            _ = lowerSteps(document, profile: profile, fieldValues: nil, components: loaded.components, options: options, diagnostics: &diagnostics)
+            _ = lowerSteps(
+                document,
+                profile: profile,
+                fieldValues: nil,
+                components: loaded.components,
+                options: options,
+                diagnostics: &diagnostics
+            )
         }
-        return CheckResult(document: document, diagnostics: diagnostics.diagnostics, sources: [source] + document.includedSources)
+        return CheckResult(
+            document: document,
+            diagnostics: diagnostics.diagnostics,
+            sources: [source] + document.includedSources
+        )
     }
 
     /// Compiles a script for one card into its plain command plan.
@@ -55,6 +76,7 @@ public enum Compiler {
     ///   - cardData: The card's identification data and per-card record.
     ///   - loader: Reads includes and components.
     ///   - options: The secure-channel facts that set block sizes.
+    /// - Returns: The plan when there were no errors, and every diagnostic.
     public static func compile(
         _ source: SourceFile,
         cardData: CardData,
@@ -65,7 +87,11 @@ public enum Compiler {
         var parser = DocumentParser(loader: loader)
         let cardSources = cardData.source.map { [$0] } ?? []
         guard let document = parser.parse(source, diagnostics: &diagnostics) else {
-            return CompileResult(plan: nil, diagnostics: diagnostics.diagnostics, sources: [source] + parser.includedSources + cardSources)
+            return CompileResult(
+                plan: nil,
+                diagnostics: diagnostics.diagnostics,
+                sources: [source] + parser.includedSources + cardSources
+            )
         }
         let sources = [source] + document.includedSources + cardSources
         let loaded = ComponentLoader.load(document, loader: loader, diagnostics: &diagnostics)
@@ -79,7 +105,14 @@ public enum Compiler {
         guard let profile, !diagnostics.hasErrors else {
             return CompileResult(plan: nil, diagnostics: diagnostics.diagnostics, sources: sources)
         }
-        let steps = lowerSteps(document, profile: profile, fieldValues: values, components: loaded.components, options: options, diagnostics: &diagnostics)
+        let steps = lowerSteps(
+            document,
+            profile: profile,
+            fieldValues: values,
+            components: loaded.components,
+            options: options,
+            diagnostics: &diagnostics
+        )
         guard !diagnostics.hasErrors else {
             return CompileResult(plan: nil, diagnostics: diagnostics.diagnostics, sources: sources)
         }
@@ -101,7 +134,11 @@ public enum Compiler {
         return CompileResult(plan: plan, diagnostics: diagnostics.diagnostics, sources: sources)
     }
 
-    private static func chooseProfile(_ document: SequenceDocument, cardData: CardData, diagnostics: inout DiagnosticBag) -> CardProfile? {
+    private static func chooseProfile(
+        _ document: SequenceDocument,
+        cardData: CardData,
+        diagnostics: inout DiagnosticBag
+    ) -> CardProfile? {
         let targeted = document.profiles.map(\.value)
         if let profile = cardData.profile {
             guard targeted.contains(profile.value) else {
@@ -182,7 +219,13 @@ public enum Compiler {
             }
             guard let commands = lowering.lower(step, diagnostics: &diagnostics) else { continue }
             steps.append(
-                PlannedStep(index: offset + 1, keyword: step.action.keyword, name: step.name, origin: step.range, commands: commands)
+                PlannedStep(
+                    index: offset + 1,
+                    keyword: step.action.keyword,
+                    name: step.name,
+                    origin: step.range,
+                    commands: commands
+                )
             )
         }
         return steps

@@ -49,7 +49,12 @@ struct CompileCommand: ParsableCommand {
             Output.err("\(file): error: \(error)\n")
             throw ExitCode.failure
         }
-        let result = Compiler.compile(source, cardData: cardData, loader: FileSystemResourceLoader(), options: security.options)
+        let result = Compiler.compile(
+            source,
+            cardData: cardData,
+            loader: FileSystemResourceLoader(),
+            options: security.options
+        )
         let diagnostics = cardDiagnostics + result.diagnostics
         if !diagnostics.isEmpty {
             try Output.report(diagnostics, sources: result.sources, format: diagnosticsFormat)

@@ -7,7 +7,10 @@ extension CompileOptions.SecurityLevel: ExpressibleByArgument {}
 
 /// The secure-channel options that shape block sizes, shared by `check` and `compile`.
 struct SecurityOptions: ParsableArguments {
-    @Option(name: .customLong("scp"), help: "The secure channel the commands will travel under: none, scp01, scp02, scp03, sm.")
+    @Option(
+        name: .customLong("scp"),
+        help: "The secure channel the commands will travel under: none, scp01, scp02, scp03, sm."
+    )
     var secureChannel: CompileOptions.Channel = .scp03
 
     @Option(help: "The command protection: none, mac, mac+enc.")

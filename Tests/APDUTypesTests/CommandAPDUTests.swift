@@ -6,7 +6,11 @@ struct CommandAPDUTests {
     @Test func encodesTheFourShortCases() {
         #expect(CommandAPDU(cla: 0x00, ins: 0xA4, p1: 0x04, p2: 0x00).bytes == [0x00, 0xA4, 0x04, 0x00])
         #expect(CommandAPDU(cla: 0x00, ins: 0xB0, p1: 0, p2: 0, le: 256).bytes == [0x00, 0xB0, 0x00, 0x00, 0x00])
-        #expect(CommandAPDU(cla: 0x80, ins: 0xE2, p1: 0x80, p2: 0, data: [0xAA]).bytes == [0x80, 0xE2, 0x80, 0x00, 0x01, 0xAA])
+        #expect(
+            CommandAPDU(cla: 0x80, ins: 0xE2, p1: 0x80, p2: 0, data: [0xAA]).bytes == [
+                0x80, 0xE2, 0x80, 0x00, 0x01, 0xAA,
+            ]
+        )
         #expect(
             CommandAPDU(cla: 0x00, ins: 0xA4, p1: 0x04, p2: 0x00, data: [1, 2, 3, 4, 5], le: 256).bytes
                 == [0x00, 0xA4, 0x04, 0x00, 0x05, 1, 2, 3, 4, 5, 0x00]
@@ -34,17 +38,23 @@ struct CommandAPDUTests {
 
     @Test func rejectsInconsistentLengths() {
         #expect(throws: CommandAPDU.ParseError.tooShort) { try CommandAPDU(bytes: [0x00, 0xA4, 0x04]) }
-        #expect(throws: CommandAPDU.ParseError.inconsistentLength) { try CommandAPDU(bytes: [0x00, 0xA4, 0x04, 0x00, 0x05, 0x01]) }
-        #expect(throws: CommandAPDU.ParseError.inconsistentLength) { try CommandAPDU(bytes: [0x00, 0xA4, 0x04, 0x00, 0x00, 0x01]) }
+        #expect(throws: CommandAPDU.ParseError.inconsistentLength) {
+            try CommandAPDU(bytes: [0x00, 0xA4, 0x04, 0x00, 0x05, 0x01])
+        }
+        #expect(throws: CommandAPDU.ParseError.inconsistentLength) {
+            try CommandAPDU(bytes: [0x00, 0xA4, 0x04, 0x00, 0x00, 0x01])
+        }
     }
 }
 
 /// BER-TLV lengths and tags as ISO/IEC 7816-4 section 5.2 and GlobalPlatform use them.
 struct BERTLVTests {
-    @Test(arguments: [
-        (0, [0x00]), (127, [0x7F]), (128, [0x81, 0x80]), (255, [0x81, 0xFF]), (256, [0x82, 0x01, 0x00]),
-        (65535, [0x82, 0xFF, 0xFF]), (65536, [0x83, 0x01, 0x00, 0x00]),
-    ] as [(Int, [UInt8])])
+    @Test(
+        arguments: [
+            (0, [0x00]), (127, [0x7F]), (128, [0x81, 0x80]), (255, [0x81, 0xFF]), (256, [0x82, 0x01, 0x00]),
+            (65535, [0x82, 0xFF, 0xFF]), (65536, [0x83, 0x01, 0x00, 0x00]),
+        ] as [(Int, [UInt8])]
+    )
     func encodesDefiniteLengths(_ length: Int, _ expected: [UInt8]) {
         #expect(BERTLV.encodeLength(length) == expected)
     }

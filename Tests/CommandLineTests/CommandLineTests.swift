@@ -53,7 +53,10 @@ struct CommandLineTests {
     func helpMatchesGolden(_ arguments: [String]) throws {
         let run = try Self.seqc(arguments)
         #expect(run.status == 0)
-        Self.expectGolden(run.stdout, "seqc-" + arguments.joined(separator: "-").replacingOccurrences(of: "--", with: "") + ".txt")
+        Self.expectGolden(
+            run.stdout,
+            "seqc-" + arguments.joined(separator: "-").replacingOccurrences(of: "--", with: "") + ".txt"
+        )
     }
 
     @Test func compilePrintsTheListing() throws {

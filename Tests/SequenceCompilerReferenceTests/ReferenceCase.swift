@@ -90,7 +90,9 @@ struct ReferenceCase: CustomTestStringConvertible, Sendable {
             .filter { !$0.hasSuffix(".card.yaml") }
             .map { script in
                 let card = String(script.dropLast(5)) + ".card.yaml"
-                let hasCard = FileManager.default.fileExists(atPath: RepositoryPaths.root.appendingPathComponent(card).path)
+                let hasCard = FileManager.default.fileExists(
+                    atPath: RepositoryPaths.root.appendingPathComponent(card).path
+                )
                 return ReferenceCase(
                     script: script,
                     card: hasCard ? card : nil,

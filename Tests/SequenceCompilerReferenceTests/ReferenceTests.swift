@@ -18,11 +18,17 @@ struct ReferenceTests {
         #expect(result.diagnostics.isEmpty, "unexpected diagnostics:\n\(problems)")
         let plan = try #require(result.plan, "no plan:\n\(problems)")
         let listing = PlanListing.render(plan)
-        if let failure = Golden.compare(listing, with: ReferenceCase.goldenDirectory.appendingPathComponent(testCase.goldenName + ".apdu")) {
+        if let failure = Golden.compare(
+            listing,
+            with: ReferenceCase.goldenDirectory.appendingPathComponent(testCase.goldenName + ".apdu")
+        ) {
             Issue.record(Comment(rawValue: failure))
         }
         let json = try Self.canonicalJSON(PlanRecord(plan))
-        if let failure = Golden.compare(json, with: ReferenceCase.goldenDirectory.appendingPathComponent(testCase.goldenName + ".plan.json")) {
+        if let failure = Golden.compare(
+            json,
+            with: ReferenceCase.goldenDirectory.appendingPathComponent(testCase.goldenName + ".plan.json")
+        ) {
             Issue.record(Comment(rawValue: failure))
         }
         // Same input, same bytes.
@@ -79,7 +85,10 @@ struct ReferenceTests {
     }
 
     @Test func everyDiagnosticIDIsDocumented() throws {
-        let text = try String(contentsOf: RepositoryPaths.docs.appendingPathComponent("Diagnostics.md"), encoding: .utf8)
+        let text = try String(
+            contentsOf: RepositoryPaths.docs.appendingPathComponent("Diagnostics.md"),
+            encoding: .utf8
+        )
         for id in DiagnosticID.allCases {
             #expect(text.contains("## `\(id.rawValue)`"), "Docs/Diagnostics.md has no section for \(id.rawValue)")
         }
@@ -87,7 +96,9 @@ struct ReferenceTests {
 
     @Test func noStaleGoldenFiles() throws {
         let names = Set(
-            (try ReferenceCase.sequences() + ReferenceCase.validInputs()).flatMap { [$0.goldenName + ".apdu", $0.goldenName + ".plan.json"] }
+            (try ReferenceCase.sequences() + ReferenceCase.validInputs()).flatMap {
+                [$0.goldenName + ".apdu", $0.goldenName + ".plan.json"]
+            }
                 + ReferenceCase.invalidInputs().map { $0.goldenName + ".diagnostics" }
         )
         let files = try FileManager.default.contentsOfDirectory(atPath: ReferenceCase.goldenDirectory.path)

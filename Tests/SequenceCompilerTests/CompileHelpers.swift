@@ -76,8 +76,11 @@ enum Inline {
     }
 
     /// The diagnostics of a script, as `id@line:column` strings.
-    static func problems(profile: CardProfile = .globalplatform, fields: String = "", steps: String) throws -> [String] {
+    static func problems(profile: CardProfile = .globalplatform, fields: String = "", steps: String) throws -> [String]
+    {
         let result = try compile(profile: profile, fields: fields, steps: steps)
-        return result.diagnostics.map { "\($0.id.rawValue)@\($0.range?.start.line ?? 0):\($0.range?.start.column ?? 0)" }
+        return result.diagnostics.map {
+            "\($0.id.rawValue)@\($0.range?.start.line ?? 0):\($0.range?.start.column ?? 0)"
+        }
     }
 }

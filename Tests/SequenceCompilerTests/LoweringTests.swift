@@ -24,7 +24,9 @@ struct LoweringTests {
                 """
         )
         let plan = try #require(result.plan)
-        #expect(plan.commands.map(\.redactedHex) == ["80E40080094F07A000000151535000", "80E40000094F07A000000151535000"])
+        #expect(
+            plan.commands.map(\.redactedHex) == ["80E40080094F07A000000151535000", "80E40000094F07A000000151535000"]
+        )
         #expect(plan.commands[0].expect.map(\.description) == ["9000", "6A88"])
         #expect(plan.commands[1].expect.map(\.description) == ["9000"])
     }
@@ -150,7 +152,9 @@ struct LoweringTests {
         #expect(CompileOptions(secureChannel: .scp03, securityLevel: .mac).maximumDataLength == 247)
         #expect(CompileOptions(secureChannel: .scp03, securityLevel: .macEncrypt).maximumDataLength == 239)
         #expect(CompileOptions(secureChannel: .scp02, securityLevel: .macEncrypt).maximumDataLength == 239)
-        #expect(CompileOptions(secureChannel: .scp03, securityLevel: .macEncrypt, macLength: 16).maximumDataLength == 223)
+        #expect(
+            CompileOptions(secureChannel: .scp03, securityLevel: .macEncrypt, macLength: 16).maximumDataLength == 223
+        )
         #expect(CompileOptions(secureChannel: .scp03, securityLevel: .mac, macLength: 16).maximumDataLength == 239)
     }
 
@@ -220,7 +224,9 @@ struct LoweringTests {
                   - activate-file:
                 """
         )
-        #expect(commands == ["00DC0114020102", "00DC03040103", Inline.hex("00E2001801 04"), "00E40000025100", "00440000"])
+        #expect(
+            commands == ["00DC0114020102", "00DC03040103", Inline.hex("00E2001801 04"), "00E40000025100", "00440000"]
+        )
     }
 
     /// Data that cannot be split and does not fit one command is an error at the value.

@@ -52,7 +52,8 @@ struct MutationTests {
     /// Every file the scripts read, in memory, by repository-relative path.
     static func repositoryFiles() throws -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
-        let paths = RepositoryLoader.files(in: "Sequences", withExtension: "yaml")
+        let paths =
+            RepositoryLoader.files(in: "Sequences", withExtension: "yaml")
             + RepositoryLoader.files(in: "Sequences/common", withExtension: "yaml")
             + RepositoryLoader.files(in: "Sequences/cards", withExtension: "yaml")
             + RepositoryLoader.files(in: "Sequences/brokerage", withExtension: "cap")
@@ -72,7 +73,9 @@ struct MutationTests {
 
     static func expectPositioned(_ diagnostics: [Diagnostic], _ context: @autoclosure () -> String) {
         for diagnostic in diagnostics where diagnostic.range == nil {
-            Issue.record("diagnostic without a position [\(diagnostic.id.rawValue)] \(diagnostic.message) in \(context())")
+            Issue.record(
+                "diagnostic without a position [\(diagnostic.id.rawValue)] \(diagnostic.message) in \(context())"
+            )
         }
     }
 
@@ -114,7 +117,10 @@ struct MutationTests {
         var rng = SplitMix64(state: 7)
         for round in 0..<1_000 {
             var diagnostics = DiagnosticBag()
-            let cardSource = SourceFile(path: "Sequences/cards/gp-test-card.yaml", text: Self.mutate(original, using: &rng))
+            let cardSource = SourceFile(
+                path: "Sequences/cards/gp-test-card.yaml",
+                text: Self.mutate(original, using: &rng)
+            )
             let card = CardDataParser.parse(cardSource, diagnostics: &diagnostics) ?? CardData()
             Self.expectPositioned(diagnostics.diagnostics, "card data mutation \(round)")
             let compiled = Compiler.compile(source, cardData: card, loader: loader)
@@ -142,7 +148,12 @@ struct MutationTests {
                 bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng)))
             default:
                 let index = Int.random(in: 0..<bytes.count, using: &rng)
-                bytes.insert(contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: index)
+                bytes.insert(
+                    contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in
+                        UInt8.random(in: 0...255, using: &rng)
+                    },
+                    at: index
+                )
             }
             files[capPath] = bytes
             let compiled = Compiler.compile(source, cardData: card, loader: InMemoryResourceLoader(files: files))

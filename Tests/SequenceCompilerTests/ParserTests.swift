@@ -1,5 +1,6 @@
-@testable import SequenceCompiler
 import Testing
+
+@testable import SequenceCompiler
 
 /// The parse stage: shapes, positions, includes and card data.
 struct ParserTests {
@@ -65,7 +66,9 @@ struct ParserTests {
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let steps = try #require(document?.steps)
         #expect(steps.map(\.action.keyword) == [.select, .apdu, .delete])
-        #expect(steps.map(\.range.start.description) == ["common/pre.yaml:2:5", "common/inner.yaml:2:5", "main.yaml:6:5"])
+        #expect(
+            steps.map(\.range.start.description) == ["common/pre.yaml:2:5", "common/inner.yaml:2:5", "main.yaml:6:5"]
+        )
         #expect(document?.includedSources.map(\.path) == ["common/pre.yaml", "common/inner.yaml"])
     }
 
@@ -97,7 +100,9 @@ struct ParserTests {
 
     @Test func cardDataReadsCPLCFromHexOrFields() throws {
         var diagnostics = DiagnosticBag()
-        let hex = "9F7F2A" + "4790" + "5167" + String(repeating: "00", count: 8) + "0042ACF3" + String(repeating: "00", count: 26)
+        let hex =
+            "9F7F2A" + "4790" + "5167" + String(repeating: "00", count: 8) + "0042ACF3"
+            + String(repeating: "00", count: 26)
         let fromHex = try #require(
             CardDataParser.parse(SourceFile(path: "a.yaml", text: "card:\n  cplc: \(hex)\n"), diagnostics: &diagnostics)
         )
@@ -124,7 +129,10 @@ struct ParserTests {
 
     @Test func cardDataReportsAShortCPLC() {
         var diagnostics = DiagnosticBag()
-        _ = CardDataParser.parse(SourceFile(path: "c.yaml", text: "card:\n  cplc: 9F7F2A4790\n"), diagnostics: &diagnostics)
+        _ = CardDataParser.parse(
+            SourceFile(path: "c.yaml", text: "card:\n  cplc: 9F7F2A4790\n"),
+            diagnostics: &diagnostics
+        )
         #expect(diagnostics.diagnostics.map(\.id) == [.fieldValue])
         #expect(diagnostics.diagnostics.first?.range?.start.description == "c.yaml:2:9")
     }

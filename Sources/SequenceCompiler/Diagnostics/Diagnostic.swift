@@ -48,12 +48,18 @@ public struct Diagnostic: Hashable, Sendable {
     }
 
     /// An error diagnostic.
-    public static func error(_ id: DiagnosticID, _ message: String, at range: SourceRange?, notes: [Note] = []) -> Self {
+    public static func error(_ id: DiagnosticID, _ message: String, at range: SourceRange?, notes: [Note] = []) -> Self
+    {
         Diagnostic(id: id, severity: .error, message: message, range: range, notes: notes)
     }
 
     /// A warning diagnostic.
-    public static func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange?, notes: [Note] = []) -> Self {
+    public static func warning(
+        _ id: DiagnosticID,
+        _ message: String,
+        at range: SourceRange?,
+        notes: [Note] = []
+    ) -> Self {
         Diagnostic(id: id, severity: .warning, message: message, range: range, notes: notes)
     }
 }
@@ -88,7 +94,7 @@ public struct DiagnosticBag: Sendable {
     public var sorted: [Diagnostic] {
         diagnostics.enumerated().sorted { lhs, rhs in
             switch (lhs.element.range, rhs.element.range) {
-            case let (l?, r?) where l.start != r.start: return l.start < r.start
+            case (let l?, let r?) where l.start != r.start: return l.start < r.start
             case (nil, _?): return false
             case (_?, nil): return true
             default: return lhs.offset < rhs.offset

@@ -118,7 +118,13 @@ public struct DiagnosticRecord: Codable, Hashable, Sendable {
             message: diagnostic.message,
             range: diagnostic.range,
             notes: diagnostic.notes.map {
-                DiagnosticRecord(id: diagnostic.id.rawValue, severity: "note", message: $0.message, range: $0.range, notes: [])
+                DiagnosticRecord(
+                    id: diagnostic.id.rawValue,
+                    severity: "note",
+                    message: $0.message,
+                    range: $0.range,
+                    notes: []
+                )
             }
         )
     }

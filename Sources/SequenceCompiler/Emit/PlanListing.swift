@@ -41,7 +41,9 @@ public enum PlanListing {
     }
 }
 
-/// The JSON form of a plan, for tools (`seqc compile --format json`). Secrets are redacted exactly as in the listing.
+/// The JSON form of a plan, for tools: what `seqc compile --format json` prints.
+///
+/// Secrets are redacted exactly as in the listing.
 public struct PlanRecord: Codable, Hashable, Sendable {
     /// The format identifier and version: `cardseq-plan/1`.
     public var format: String

@@ -6,8 +6,14 @@ import Crypto
 extension Lowering {
     static let gpClass: UInt8 = 0x80
 
-    func lowerDelete(_ delete: Delete, expect explicit: [StatusPattern]?, _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
-        guard let aid = resolver.aid(delete.aid, what: "the AID to delete", diagnostics: &diagnostics) else { return nil }
+    func lowerDelete(
+        _ delete: Delete,
+        expect explicit: [StatusPattern]?,
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
+        guard let aid = resolver.aid(delete.aid, what: "the AID to delete", diagnostics: &diagnostics) else {
+            return nil
+        }
         var expect = explicit ?? [.success]
         if delete.missingOK && !expect.contains(where: { $0.matches(0x6A88) }) {
             expect.append(StatusPattern(value: 0x6A88))
@@ -34,7 +40,11 @@ extension Lowering {
         }
         guard declaration.kind == .cap else {
             diagnostics.append(
-                .error(.componentUnknown, "component '\(name.value)' is \(declaration.kind.rawValue) contents, not a CAP file", at: name.range)
+                .error(
+                    .componentUnknown,
+                    "component '\(name.value)' is \(declaration.kind.rawValue) contents, not a CAP file",
+                    at: name.range
+                )
             )
             return nil
         }
@@ -42,7 +52,12 @@ extension Lowering {
         return cap
     }
 
-    func lowerLoad(_ load: Load, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerLoad(
+        _ load: Load,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let cap = capComponent(load.component, &diagnostics)
         var loadFileAID = cap?.packageAID.bytes
         if let scalar = load.loadFileAID {
@@ -83,7 +98,9 @@ extension Lowering {
         var installData: [UInt8] = []
         for field in [loadFileAID, securityDomain, hash, loadParameters, token] {
             guard field.count <= 255 else {
-                diagnostics.append(.error(.dataTooLong, "a field of INSTALL [for load] is longer than 255 bytes", at: step.range))
+                diagnostics.append(
+                    .error(.dataTooLong, "a field of INSTALL [for load] is longer than 255 bytes", at: step.range)
+                )
                 return nil
             }
             installData += [UInt8(field.count)] + field
@@ -129,17 +146,28 @@ extension Lowering {
         for parameter in parameters {
             if !seen.insert(parameter.name.value).inserted {
                 diagnostics.append(
-                    .error(.duplicateKey, "system parameter '\(parameter.name.value.rawValue)' is given twice", at: parameter.name.range)
+                    .error(
+                        .duplicateKey,
+                        "system parameter '\(parameter.name.value.rawValue)' is given twice",
+                        at: parameter.name.range
+                    )
                 )
                 failed = true
                 continue
             }
-            guard let value = resolver.integer(parameter.value, in: 0...0xFFFF_FFFF, what: "'\(parameter.name.value.rawValue)'", diagnostics: &diagnostics)
+            guard
+                let value = resolver.integer(
+                    parameter.value,
+                    in: 0...0xFFFF_FFFF,
+                    what: "'\(parameter.name.value.rawValue)'",
+                    diagnostics: &diagnostics
+                )
             else {
                 failed = true
                 continue
             }
-            let encoded: [UInt8] = value > 0xFFFF
+            let encoded: [UInt8] =
+                value > 0xFFFF
                 ? [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
                 : [UInt8(value >> 8), UInt8(value & 0xFF)]
             bytes += BERTLV.encode(tag: parameter.name.value.tag, value: encoded)
@@ -159,14 +187,23 @@ extension Lowering {
         let count = install.privilegeBytes?.value ?? (highest == 0 ? 1 : 3)
         if count == 1 && highest > 0, let range = install.privilegeBytes?.range {
             diagnostics.append(
-                .error(.valueRange, "'privilege-bytes: 1' cannot carry privileges of the second or third byte", at: range)
+                .error(
+                    .valueRange,
+                    "'privilege-bytes: 1' cannot carry privileges of the second or third byte",
+                    at: range
+                )
             )
             return nil
         }
         return count == 1 ? [bytes[0]] : bytes
     }
 
-    func lowerInstall(_ install: Install, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerInstall(
+        _ install: Install,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let package = resolver.aid(install.package, what: "the package AID", diagnostics: &diagnostics)
         let module = resolver.aid(install.module, what: "the module AID", diagnostics: &diagnostics)
         var instance = module
@@ -174,7 +211,11 @@ extension Lowering {
             instance = resolver.aid(scalar, what: "the instance AID", diagnostics: &diagnostics)
         }
         let privileges = privilegeBytes(install, &diagnostics)
-        var parameters: ValueResolver.Resolved<[UInt8]>? = ValueResolver.Resolved(value: [], isSecret: false, range: step.range)
+        var parameters: ValueResolver.Resolved<[UInt8]>? = ValueResolver.Resolved(
+            value: [],
+            isSecret: false,
+            range: step.range
+        )
         if let scalar = install.parameters {
             parameters = resolver.bytes(scalar, diagnostics: &diagnostics)
         }
@@ -183,7 +224,9 @@ extension Lowering {
         if let scalar = install.token {
             token = resolver.bytes(scalar, diagnostics: &diagnostics)?.value
         }
-        guard let package, let module, let instance, let privileges, let parameters, let system, let token else { return nil }
+        guard let package, let module, let instance, let privileges, let parameters, let system, let token else {
+            return nil
+        }
         var installParameters = BERTLV.encode(tag: 0xC9, value: parameters.value)
         if !system.isEmpty {
             installParameters += BERTLV.encode(tag: 0xEF, value: system)
@@ -191,12 +234,15 @@ extension Lowering {
         var data: [UInt8] = []
         for field in [package, module, instance, privileges, installParameters, token] {
             guard field.count <= 255 else {
-                diagnostics.append(.error(.dataTooLong, "a field of INSTALL [for install] is longer than 255 bytes", at: step.range))
+                diagnostics.append(
+                    .error(.dataTooLong, "a field of INSTALL [for install] is longer than 255 bytes", at: step.range)
+                )
                 return nil
             }
             data += [UInt8(field.count)] + field
         }
-        guard fits(data.count, what: "INSTALL [for install]", at: install.parameters?.range ?? step.range, &diagnostics) else {
+        guard fits(data.count, what: "INSTALL [for install]", at: install.parameters?.range ?? step.range, &diagnostics)
+        else {
             return nil
         }
         return [
@@ -208,14 +254,24 @@ extension Lowering {
                 data: [.plain(data)],
                 le: 256,
                 expect: expect,
-                note: "INSTALL [for install\(install.selectable ? " and make selectable" : "")] \(Hex.string(instance))",
+                note:
+                    "INSTALL [for install\(install.selectable ? " and make selectable" : "")] \(Hex.string(instance))",
                 markedSensitive: parameters.isSecret
             )
         ]
     }
 
-    func lowerPersonalize(_ personalize: Personalize, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
-        let instance = resolver.aid(personalize.instance, what: "the application to personalize", diagnostics: &diagnostics)
+    func lowerPersonalize(
+        _ personalize: Personalize,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
+        let instance = resolver.aid(
+            personalize.instance,
+            what: "the application to personalize",
+            diagnostics: &diagnostics
+        )
         let stores = lowerStoreData(personalize.data, step: step, expect: expect, &diagnostics)
         guard let instance, let stores else { return nil }
         let data: [UInt8] = [0x00, 0x00, UInt8(instance.count)] + instance + [0x00, 0x00, 0x00]
@@ -235,11 +291,22 @@ extension Lowering {
     /// STORE DATA commands, one per item: P1 carries the last-block bit (b8), the encryption bits
     /// (b7-b6: `11` encrypted) and the structure bits (b5-b4: `01` DGI, `10` BER-TLV); P2 numbers
     /// the blocks from `00`.
-    func lowerStoreData(_ items: [StoreDataItem], step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerStoreData(
+        _ items: [StoreDataItem],
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         var commands: [PlannedCommand] = []
         var failed = false
         if items.count > 256 {
-            diagnostics.append(.error(.valueRange, "STORE DATA numbers at most 256 blocks; this step has \(items.count)", at: step.range))
+            diagnostics.append(
+                .error(
+                    .valueRange,
+                    "STORE DATA numbers at most 256 blocks; this step has \(items.count)",
+                    at: step.range
+                )
+            )
             return nil
         }
         for (index, item) in items.enumerated() {
@@ -252,7 +319,11 @@ extension Lowering {
                 p1 |= 0x08
                 let resolvedTag = resolver.bytes(tag, length: 2...2, what: "a DGI", diagnostics: &diagnostics)
                 if let tag = resolvedTag?.value, let value {
-                    header = tag + (value.value.count < 255 ? [UInt8(value.value.count)] : [0xFF, UInt8(value.value.count >> 8), UInt8(value.value.count & 0xFF)])
+                    header =
+                        tag
+                        + (value.value.count < 255
+                            ? [UInt8(value.value.count)]
+                            : [0xFF, UInt8(value.value.count >> 8), UInt8(value.value.count & 0xFF)])
                 } else {
                     header = nil
                 }
@@ -261,7 +332,13 @@ extension Lowering {
                 let resolvedTag = resolver.bytes(tag, length: 1...3, what: "a TLV tag", diagnostics: &diagnostics)
                 if let tag = resolvedTag?.value {
                     if !BERTLV.isValidTag(tag) {
-                        diagnostics.append(.error(.valueLength, "'\(Hex.string(tag))' is not one BER-TLV tag", at: tag.isEmpty ? item.range : resolvedTag?.range ?? item.range))
+                        diagnostics.append(
+                            .error(
+                                .valueLength,
+                                "'\(Hex.string(tag))' is not one BER-TLV tag",
+                                at: tag.isEmpty ? item.range : resolvedTag?.range ?? item.range
+                            )
+                        )
                         header = nil
                     } else if let value {
                         header = tag + BERTLV.encodeLength(value.value.count)
@@ -287,7 +364,8 @@ extension Lowering {
                     ins: 0xE2,
                     p1: p1,
                     p2: UInt8(index),
-                    data: header.isEmpty ? [secret ? .secret(value.value) : .plain(value.value)]
+                    data: header.isEmpty
+                        ? [secret ? .secret(value.value) : .plain(value.value)]
                         : [.plain(header), secret ? .secret(value.value) : .plain(value.value)],
                     le: 256,
                     expect: expect,
@@ -300,15 +378,35 @@ extension Lowering {
     }
 
     /// PUT KEY (GPCS v2.3.1 section 11.8; key data field format of Amendment D for AES).
-    func lowerPutKey(_ putKey: PutKey, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
-        let version = resolver.integer(putKey.version, in: 1...0x7F, what: "the new key version", diagnostics: &diagnostics)
+    func lowerPutKey(
+        _ putKey: PutKey,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
+        let version = resolver.integer(
+            putKey.version,
+            in: 1...0x7F,
+            what: "the new key version",
+            diagnostics: &diagnostics
+        )
         var replaces: Int? = 0
         if let scalar = putKey.replaces {
-            replaces = resolver.integer(scalar, in: 1...0x7F, what: "the replaced key version", diagnostics: &diagnostics)
+            replaces = resolver.integer(
+                scalar,
+                in: 1...0x7F,
+                what: "the replaced key version",
+                diagnostics: &diagnostics
+            )
         }
         var firstKey: Int? = 1
         if let scalar = putKey.firstKeyID {
-            firstKey = resolver.integer(scalar, in: 1...0x7F, what: "the first key identifier", diagnostics: &diagnostics)
+            firstKey = resolver.integer(
+                scalar,
+                in: 1...0x7F,
+                what: "the first key identifier",
+                diagnostics: &diagnostics
+            )
         }
         var data: [DataSegment] = []
         var failed = false
@@ -321,7 +419,11 @@ extension Lowering {
             guard resolver.knowsFields else { continue }
             guard value.isSecret else {
                 diagnostics.append(
-                    .error(.keyNotSecret, "a key value must come from a field declared 'secret: true', so it is never printed or logged", at: key.value.range)
+                    .error(
+                        .keyNotSecret,
+                        "a key value must come from a field declared 'secret: true', so it is never printed or logged",
+                        at: key.value.range
+                    )
                 )
                 failed = true
                 continue
@@ -373,19 +475,31 @@ extension Lowering {
         .securityDomain: ["personalized": 0x0F, "locked": 0x80, "unlocked": 0x00],
     ]
 
-    func lowerSetStatus(_ setStatus: SetStatus, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerSetStatus(
+        _ setStatus: SetStatus,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let scope = setStatus.scope.value
         let names = Self.states[scope] ?? [:]
         var state: UInt8?
         if let named = names[setStatus.state.text] {
             state = named
         } else if setStatus.state.text.hasPrefix("0x") || setStatus.state.text.contains("{{") {
-            state = resolver.integer(setStatus.state, in: 0...0xFF, what: "the state", diagnostics: &diagnostics).map(UInt8.init)
+            state = resolver.integer(setStatus.state, in: 0...0xFF, what: "the state", diagnostics: &diagnostics).map(
+                UInt8.init
+            )
         } else {
-            let hint = Suggestions.closest(to: setStatus.state.text, in: names.keys.sorted()).map { "; did you mean '\($0)'?" }
+            let hint =
+                Suggestions.closest(to: setStatus.state.text, in: names.keys.sorted()).map { "; did you mean '\($0)'?" }
                 ?? "; expected one of \(names.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")) or a byte such as '0x0F'"
             diagnostics.append(
-                .error(.unknownValue, "unknown state '\(setStatus.state.text)' for scope '\(scope.rawValue)'\(hint)", at: setStatus.state.range)
+                .error(
+                    .unknownValue,
+                    "unknown state '\(setStatus.state.text)' for scope '\(scope.rawValue)'\(hint)",
+                    at: setStatus.state.range
+                )
             )
         }
         var aid: [UInt8]? = []
@@ -393,11 +507,21 @@ extension Lowering {
             aid = resolver.aid(scalar, what: "the AID", diagnostics: &diagnostics)
         }
         guard let state, let aid else { return nil }
-        let p1: UInt8 = switch scope {
-        case .card: 0x80
-        case .application: 0x40
-        case .securityDomain: 0x60
-        }
-        return [PlannedCommand(cla: Self.gpClass, ins: 0xF0, p1: p1, p2: state, data: aid.isEmpty ? [] : [.plain(aid)], expect: expect)]
+        let p1: UInt8 =
+            switch scope {
+            case .card: 0x80
+            case .application: 0x40
+            case .securityDomain: 0x60
+            }
+        return [
+            PlannedCommand(
+                cla: Self.gpClass,
+                ins: 0xF0,
+                p1: p1,
+                p2: state,
+                data: aid.isEmpty ? [] : [.plain(aid)],
+                expect: expect
+            )
+        ]
     }
 }

@@ -3,7 +3,12 @@ import APDUTypes
 /// File-oriented ISO/IEC 7816-4 and 7816-9 commands.
 extension Lowering {
     /// CREATE FILE with an FCP template (ISO/IEC 7816-4 section 7.4, table 10).
-    func lowerCreateFile(_ file: CreateFile, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerCreateFile(
+        _ file: CreateFile,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let type = file.type.value
         var failed = false
         func integer(_ scalar: ScalarValue?, _ range: ClosedRange<Int>, _ what: String) -> Int? {
@@ -14,7 +19,13 @@ extension Lowering {
         }
         let fid = resolver.bytes(file.fid, length: 2...2, what: "the file identifier", diagnostics: &diagnostics)?.value
         if let fid, [[0x3F, 0xFF], [0xFF, 0xFF]].contains(fid) {
-            diagnostics.append(.error(.valueRange, "file identifier '\(Hex.string(fid))' is reserved by ISO/IEC 7816-4", at: file.fid.range))
+            diagnostics.append(
+                .error(
+                    .valueRange,
+                    "file identifier '\(Hex.string(fid))' is reserved by ISO/IEC 7816-4",
+                    at: file.fid.range
+                )
+            )
             failed = true
         }
         var dfName: [UInt8]?
@@ -82,8 +93,9 @@ extension Lowering {
         ]
     }
 
-    /// Names of security conditions in the compact format (ISO/IEC 7816-4 table 20): the bits of
-    /// the SC byte. Several joined with `+` must all hold (bit 8 set).
+    /// Names of security conditions in the compact format (ISO/IEC 7816-4 table 20).
+    ///
+    /// Each name is bits of the SC byte; several joined with `+` must all hold (bit 8 set).
     static let conditions: [String: UInt8] = [
         "always": 0x00, "never": 0xFF, "sm": 0x40, "external-auth": 0x20, "pin": 0x10,
     ]
@@ -97,7 +109,11 @@ extension Lowering {
             let bit = rule.operation.value.bit
             if byBit[bit] != nil {
                 diagnostics.append(
-                    .error(.duplicateKey, "operation '\(rule.operation.value.rawValue)' shares its access-mode bit with another rule", at: rule.operation.range)
+                    .error(
+                        .duplicateKey,
+                        "operation '\(rule.operation.value.rawValue)' shares its access-mode bit with another rule",
+                        at: rule.operation.range
+                    )
                 )
                 failed = true
                 continue
@@ -123,15 +139,19 @@ extension Lowering {
     private func condition(_ scalar: ScalarValue, _ diagnostics: inout DiagnosticBag) -> UInt8? {
         let text = scalar.text.trimmingSpaces
         if text.hasPrefix("0x") {
-            return resolver.integer(scalar, in: 0...0xFF, what: "the security condition", diagnostics: &diagnostics).map(UInt8.init)
+            return resolver.integer(scalar, in: 0...0xFF, what: "the security condition", diagnostics: &diagnostics)
+                .map(UInt8.init)
         }
         let parts = text.split(separator: "+").map { String($0).trimmingSpaces }
         var value: UInt8 = 0
         for part in parts {
             guard let bits = Self.conditions[part], !(parts.count > 1 && (bits == 0x00 || bits == 0xFF)) else {
-                let hint = Suggestions.closest(to: part, in: Self.conditions.keys.sorted()).map { "; did you mean '\($0)'?" }
+                let hint =
+                    Suggestions.closest(to: part, in: Self.conditions.keys.sorted()).map { "; did you mean '\($0)'?" }
                     ?? "; expected one of \(Self.conditions.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")), several joined with '+', or a byte such as '0x12'"
-                diagnostics.append(.error(.unknownValue, "unknown security condition '\(part)'\(hint)", at: scalar.range))
+                diagnostics.append(
+                    .error(.unknownValue, "unknown security condition '\(part)'\(hint)", at: scalar.range)
+                )
                 return nil
             }
             value |= bits
@@ -140,7 +160,12 @@ extension Lowering {
     }
 
     /// UPDATE BINARY split into chunks; P1-P2 carry the 15-bit offset, or `1 00 SFI` and an 8-bit offset in the first command.
-    func lowerUpdateBinary(_ update: UpdateBinary, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerUpdateBinary(
+        _ update: UpdateBinary,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let data = resolver.bytes(update.data, diagnostics: &diagnostics)
         var offset: Int? = 0
         if let scalar = update.offset {
@@ -153,12 +178,21 @@ extension Lowering {
         }
         var chunk: Int? = options.maximumDataLength
         if let scalar = update.chunk {
-            chunk = resolver.integer(scalar, in: 1...options.maximumDataLength, what: "the chunk size", diagnostics: &diagnostics)
+            chunk = resolver.integer(
+                scalar,
+                in: 1...options.maximumDataLength,
+                what: "the chunk size",
+                diagnostics: &diagnostics
+            )
         }
         guard let data, let offset, let chunk else { return nil }
         if sfi != nil && offset > 0xFF {
             diagnostics.append(
-                .error(.valueRange, "with 'sfi' the offset is one byte; \(offset) is too large", at: update.offset?.range ?? step.range)
+                .error(
+                    .valueRange,
+                    "with 'sfi' the offset is one byte; \(offset) is too large",
+                    at: update.offset?.range ?? step.range
+                )
             )
             return nil
         }
@@ -203,14 +237,21 @@ extension Lowering {
         return commands
     }
 
-    func lowerUpdateRecord(_ update: UpdateRecord, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerUpdateRecord(
+        _ update: UpdateRecord,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let record = resolver.integer(update.record, in: 1...254, what: "the record number", diagnostics: &diagnostics)
         let data = resolver.bytes(update.data, diagnostics: &diagnostics)
         var sfi: Int? = 0
         if let scalar = update.sfi {
             sfi = resolver.integer(scalar, in: 1...30, what: "the short file identifier", diagnostics: &diagnostics)
         }
-        guard let record, let data, let sfi, fits(data.value.count, what: "UPDATE RECORD", at: update.data.range, &diagnostics) else {
+        guard let record, let data, let sfi,
+            fits(data.value.count, what: "UPDATE RECORD", at: update.data.range, &diagnostics)
+        else {
             return nil
         }
         return [
@@ -225,27 +266,58 @@ extension Lowering {
         ]
     }
 
-    func lowerAppendRecord(_ append: AppendRecord, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerAppendRecord(
+        _ append: AppendRecord,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let data = resolver.bytes(append.data, diagnostics: &diagnostics)
         var sfi: Int? = 0
         if let scalar = append.sfi {
             sfi = resolver.integer(scalar, in: 1...30, what: "the short file identifier", diagnostics: &diagnostics)
         }
-        guard let data, let sfi, fits(data.value.count, what: "APPEND RECORD", at: append.data.range, &diagnostics) else {
+        guard let data, let sfi, fits(data.value.count, what: "APPEND RECORD", at: append.data.range, &diagnostics)
+        else {
             return nil
         }
-        return [PlannedCommand(cla: 0x00, ins: 0xE2, p1: 0x00, p2: UInt8(sfi << 3), data: [Self.segment(data)], expect: expect)]
+        return [
+            PlannedCommand(
+                cla: 0x00,
+                ins: 0xE2,
+                p1: 0x00,
+                p2: UInt8(sfi << 3),
+                data: [Self.segment(data)],
+                expect: expect
+            )
+        ]
     }
 
     /// DELETE FILE or ACTIVATE FILE of the current file, or of a file named by its identifier.
-    func lowerFileCommand(_ file: FileReference, ins: UInt8, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    func lowerFileCommand(
+        _ file: FileReference,
+        ins: UInt8,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         var data: [UInt8] = []
         if let scalar = file.fid {
-            guard let fid = resolver.bytes(scalar, length: 2...2, what: "the file identifier", diagnostics: &diagnostics) else {
+            guard
+                let fid = resolver.bytes(scalar, length: 2...2, what: "the file identifier", diagnostics: &diagnostics)
+            else {
                 return nil
             }
             data = fid.value
         }
-        return [PlannedCommand(cla: 0x00, ins: ins, p1: 0x00, p2: 0x00, data: data.isEmpty ? [] : [.plain(data)], expect: expect)]
+        return [
+            PlannedCommand(
+                cla: 0x00,
+                ins: ins,
+                p1: 0x00,
+                p2: 0x00,
+                data: data.isEmpty ? [] : [.plain(data)],
+                expect: expect
+            )
+        ]
     }
 }

@@ -19,7 +19,8 @@ struct Lowering {
         case .delete(let delete): return lowerDelete(delete, expect: step.expect, &diagnostics)
         case .load(let load): return lowerLoad(load, step: step, expect: expect, &diagnostics)
         case .install(let install): return lowerInstall(install, step: step, expect: expect, &diagnostics)
-        case .personalize(let personalize): return lowerPersonalize(personalize, step: step, expect: expect, &diagnostics)
+        case .personalize(let personalize):
+            return lowerPersonalize(personalize, step: step, expect: expect, &diagnostics)
         case .storeData(let storeData): return lowerStoreData(storeData.data, step: step, expect: expect, &diagnostics)
         case .putKey(let putKey): return lowerPutKey(putKey, step: step, expect: expect, &diagnostics)
         case .setStatus(let setStatus): return lowerSetStatus(setStatus, step: step, expect: expect, &diagnostics)
@@ -63,7 +64,12 @@ struct Lowering {
 
     // MARK: Both profiles
 
-    private func lowerSelect(_ select: Select, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    private func lowerSelect(
+        _ select: Select,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let returnsName = select.returns?.value
         let p1: UInt8
         let data: [UInt8]
@@ -71,17 +77,27 @@ struct Lowering {
         switch select.target {
         case .aid(let scalar):
             if profile == .globalplatform {
-                guard let aid = resolver.aid(scalar, what: "the AID to select", diagnostics: &diagnostics) else { return nil }
+                guard let aid = resolver.aid(scalar, what: "the AID to select", diagnostics: &diagnostics) else {
+                    return nil
+                }
                 data = aid
             } else {
-                guard let name = resolver.bytes(scalar, length: 1...16, what: "the DF name to select", diagnostics: &diagnostics)
+                guard
+                    let name = resolver.bytes(
+                        scalar,
+                        length: 1...16,
+                        what: "the DF name to select",
+                        diagnostics: &diagnostics
+                    )
                 else { return nil }
                 data = name.value
             }
             p1 = 0x04
             defaultReturns = "fci"
         case .fid(let scalar):
-            guard let fid = resolver.bytes(scalar, length: 2...2, what: "the file identifier", diagnostics: &diagnostics) else { return nil }
+            guard
+                let fid = resolver.bytes(scalar, length: 2...2, what: "the file identifier", diagnostics: &diagnostics)
+            else { return nil }
             data = fid.value
             p1 = 0x00
             defaultReturns = "none"
@@ -94,7 +110,15 @@ struct Lowering {
         let returns = returnsName ?? defaultReturns
         let p2: UInt8 = ["fci": 0x00, "fcp": 0x04, "fmd": 0x08, "none": 0x0C][returns] ?? 0x00
         return [
-            PlannedCommand(cla: 0x00, ins: 0xA4, p1: p1, p2: p2, data: [.plain(data)], le: returns == "none" ? nil : 256, expect: expect)
+            PlannedCommand(
+                cla: 0x00,
+                ins: 0xA4,
+                p1: p1,
+                p2: p2,
+                data: [.plain(data)],
+                le: returns == "none" ? nil : 256,
+                expect: expect
+            )
         ]
     }
 
@@ -119,10 +143,17 @@ struct Lowering {
         return bytes
     }
 
-    private func lowerPutData(_ putData: PutData, step: Step, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    private func lowerPutData(
+        _ putData: PutData,
+        step: Step,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         let tag = resolver.bytes(putData.tag, length: 1...2, what: "the PUT DATA tag", diagnostics: &diagnostics)
         let data = resolver.bytes(putData.data, diagnostics: &diagnostics)
-        guard let tag, let data, fits(data.value.count, what: "PUT DATA", at: putData.data.range, &diagnostics) else { return nil }
+        guard let tag, let data, fits(data.value.count, what: "PUT DATA", at: putData.data.range, &diagnostics) else {
+            return nil
+        }
         let p1p2 = tag.value.count == 1 ? [0x00] + tag.value : tag.value
         return [
             PlannedCommand(
@@ -136,7 +167,11 @@ struct Lowering {
         ]
     }
 
-    private func lowerRaw(_ raw: RawAPDU, expect: [StatusPattern], _ diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {
+    private func lowerRaw(
+        _ raw: RawAPDU,
+        expect: [StatusPattern],
+        _ diagnostics: inout DiagnosticBag
+    ) -> [PlannedCommand]? {
         guard let resolved = resolver.bytes(raw.command, diagnostics: &diagnostics) else { return nil }
         let apdu: CommandAPDU
         do {

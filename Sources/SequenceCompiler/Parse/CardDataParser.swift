@@ -23,7 +23,12 @@ public enum CardDataParser {
         }
         var data = CardData(source: source)
         if let cardNode = top.value("card"),
-            let card = MappingReader(cardNode, allowed: DocumentKeys.cardIdentification, what: "'card'", diagnostics: &diagnostics)
+            let card = MappingReader(
+                cardNode,
+                allowed: DocumentKeys.cardIdentification,
+                what: "'card'",
+                diagnostics: &diagnostics
+            )
         {
             data.profile = card.name("profile", as: CardProfile.self, diagnostics: &diagnostics)
             let simple: [(String, FieldSource)] = [

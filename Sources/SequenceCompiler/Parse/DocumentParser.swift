@@ -14,18 +14,28 @@ struct DocumentParser {
     /// Parses a sequence document; returns `nil` only when the text is not a YAML mapping at all.
     mutating func parse(_ source: SourceFile, diagnostics: inout DiagnosticBag) -> SequenceDocument? {
         guard let root = YAMLLoader.compose(source, diagnostics: &diagnostics),
-            let top = MappingReader(root, allowed: DocumentKeys.document, what: "the document", diagnostics: &diagnostics)
+            let top = MappingReader(
+                root,
+                allowed: DocumentKeys.document,
+                what: "the document",
+                diagnostics: &diagnostics
+            )
         else {
             return nil
         }
         includeStack = [source.path]
         let unnamed = Located("", at: root.range)
-        let name = top.requiredScalar("name", in: "the document", diagnostics: &diagnostics)
+        let name =
+            top.requiredScalar("name", in: "the document", diagnostics: &diagnostics)
             .map { Located($0.text, at: $0.range) } ?? unnamed
-        let version = top.requiredScalar("version", in: "the document", diagnostics: &diagnostics)
+        let version =
+            top.requiredScalar("version", in: "the document", diagnostics: &diagnostics)
             .map { Located($0.text, at: $0.range) } ?? unnamed
         let summary = top.scalar("description", diagnostics: &diagnostics)?.text
-        let profiles = parseProfiles(top.required("profiles", in: "the document", diagnostics: &diagnostics), &diagnostics)
+        let profiles = parseProfiles(
+            top.required("profiles", in: "the document", diagnostics: &diagnostics),
+            &diagnostics
+        )
         let fields = top.value("fields").map { parseFields($0, &diagnostics) } ?? []
         let components = top.value("components").map { parseComponents($0, &diagnostics) } ?? []
         var steps: [Step] = []
@@ -52,8 +62,15 @@ struct DocumentParser {
         let items = node.sequenceItems ?? [node]
         var profiles: [Located<CardProfile>] = []
         for item in items {
-            guard let scalar = MappingReader.scalar(item, what: "a profile", diagnostics: &diagnostics) else { continue }
-            if let profile = MappingReader.name(scalar, as: CardProfile.self, what: "'profiles'", diagnostics: &diagnostics) {
+            guard let scalar = MappingReader.scalar(item, what: "a profile", diagnostics: &diagnostics) else {
+                continue
+            }
+            if let profile = MappingReader.name(
+                scalar,
+                as: CardProfile.self,
+                what: "'profiles'",
+                diagnostics: &diagnostics
+            ) {
                 if profiles.contains(where: { $0.value == profile.value }) {
                     diagnostics.append(
                         .error(.duplicateKey, "profile '\(profile.value.rawValue)' is listed twice", at: profile.range)
@@ -73,7 +90,13 @@ struct DocumentParser {
 
     private func parseFields(_ node: YAMLNode, _ diagnostics: inout DiagnosticBag) -> [FieldDeclaration] {
         guard let pairs = node.mappingPairs else {
-            diagnostics.append(.error(.wrongType, "expected a mapping of field names for 'fields', found \(node.kindName)", at: node.range))
+            diagnostics.append(
+                .error(
+                    .wrongType,
+                    "expected a mapping of field names for 'fields', found \(node.kindName)",
+                    at: node.range
+                )
+            )
             return []
         }
         var fields: [FieldDeclaration] = []
@@ -127,7 +150,11 @@ struct DocumentParser {
                 let high = upper?.value ?? Int(UInt32.max)
                 if low > high {
                     diagnostics.append(
-                        .error(.fieldBounds, "'min' \(low) is greater than 'max' \(high) in \(what)", at: lower?.range ?? map.node.range)
+                        .error(
+                            .fieldBounds,
+                            "'min' \(low) is greater than 'max' \(high) in \(what)",
+                            at: lower?.range ?? map.node.range
+                        )
                     )
                     type = .integer(Int.min...Int.max)
                 } else {
@@ -165,10 +192,17 @@ struct DocumentParser {
         case bytes, integer, string, aid
     }
 
-    private func rejectKeys(_ keys: [String], in map: MappingReader, for type: String, _ diagnostics: inout DiagnosticBag) {
+    private func rejectKeys(
+        _ keys: [String],
+        in map: MappingReader,
+        for type: String,
+        _ diagnostics: inout DiagnosticBag
+    ) {
         for key in keys {
             if let keyNode = map.keyNode(key) {
-                diagnostics.append(.error(.unknownKey, "key '\(key)' does not apply to a field of type '\(type)'", at: keyNode.range))
+                diagnostics.append(
+                    .error(.unknownKey, "key '\(key)' does not apply to a field of type '\(type)'", at: keyNode.range)
+                )
             }
         }
     }
@@ -188,7 +222,11 @@ struct DocumentParser {
         if let exact = map.integer("length", diagnostics: &diagnostics) {
             if map.has("min-length") || map.has("max-length") {
                 diagnostics.append(
-                    .error(.fieldBounds, "give either 'length' or 'min-length'/'max-length' in \(what), not both", at: exact.range)
+                    .error(
+                        .fieldBounds,
+                        "give either 'length' or 'min-length'/'max-length' in \(what), not both",
+                        at: exact.range
+                    )
                 )
             }
             return exact.value...exact.value
@@ -199,7 +237,11 @@ struct DocumentParser {
         let high = upper?.value ?? max(defaultRange.upperBound, low)
         guard low <= high else {
             diagnostics.append(
-                .error(.fieldBounds, "'min-length' \(low) is greater than 'max-length' \(high) in \(what)", at: lower?.range ?? map.node.range)
+                .error(
+                    .fieldBounds,
+                    "'min-length' \(low) is greater than 'max-length' \(high) in \(what)",
+                    at: lower?.range ?? map.node.range
+                )
             )
             return nil
         }
@@ -228,7 +270,8 @@ struct DocumentParser {
             return Located(.data(Array(parts.dropFirst())), at: scalar.range)
         }
         let known = ["iin", "cin", "kdd", "isd-aid", "cplc.<field>", "data.<path>"]
-        let hint = Suggestions.closest(to: text, in: Array(simple.keys)).map { "; did you mean '\($0)'?" }
+        let hint =
+            Suggestions.closest(to: text, in: Array(simple.keys)).map { "; did you mean '\($0)'?" }
             ?? "; expected one of \(known.map { "'\($0)'" }.joined(separator: ", "))"
         diagnostics.append(.error(.fieldSource, "unknown field source '\(text)'\(hint)", at: scalar.range))
         return nil
@@ -239,7 +282,11 @@ struct DocumentParser {
     private func parseComponents(_ node: YAMLNode, _ diagnostics: inout DiagnosticBag) -> [ComponentDeclaration] {
         guard let pairs = node.mappingPairs else {
             diagnostics.append(
-                .error(.wrongType, "expected a mapping of component names for 'components', found \(node.kindName)", at: node.range)
+                .error(
+                    .wrongType,
+                    "expected a mapping of component names for 'components', found \(node.kindName)",
+                    at: node.range
+                )
             )
             return []
         }
@@ -247,11 +294,19 @@ struct DocumentParser {
         for (keyNode, valueNode) in pairs {
             guard let name = keyNode.scalarString else { continue }
             guard Self.isIdentifier(name) else {
-                diagnostics.append(.error(.unknownValue, "component name '\(name)' is not an identifier", at: keyNode.range))
+                diagnostics.append(
+                    .error(.unknownValue, "component name '\(name)' is not an identifier", at: keyNode.range)
+                )
                 continue
             }
             let what = "component '\(name)'"
-            guard let map = MappingReader(valueNode, allowed: DocumentKeys.component, what: what, diagnostics: &diagnostics)
+            guard
+                let map = MappingReader(
+                    valueNode,
+                    allowed: DocumentKeys.component,
+                    what: what,
+                    diagnostics: &diagnostics
+                )
             else { continue }
             let kinds = ComponentDeclaration.Kind.allCases.filter { map.has($0.rawValue) }
             guard kinds.count == 1, let kind = kinds.first,
@@ -284,7 +339,9 @@ struct DocumentParser {
 
     mutating func parseSteps(_ node: YAMLNode, _ diagnostics: inout DiagnosticBag) -> [Step] {
         guard let items = node.sequenceItems else {
-            diagnostics.append(.error(.wrongType, "expected a list of steps for 'steps', found \(node.kindName)", at: node.range))
+            diagnostics.append(
+                .error(.wrongType, "expected a list of steps for 'steps', found \(node.kindName)", at: node.range)
+            )
             return []
         }
         var steps: [Step] = []
@@ -305,7 +362,11 @@ struct DocumentParser {
         else {
             if actions.isEmpty && map.unknownKeyCount == 0 {
                 diagnostics.append(
-                    .error(.stepAction, "step has no action; expected one of \(StepKeyword.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))", at: node.range)
+                    .error(
+                        .stepAction,
+                        "step has no action; expected one of \(StepKeyword.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))",
+                        at: node.range
+                    )
                 )
             } else if actions.count > 1, let second = map.keyNode(actions[1].rawValue) {
                 diagnostics.append(
@@ -320,9 +381,13 @@ struct DocumentParser {
         }
         if keyword == .include {
             if map.has("expect") || map.has("name"), let extra = map.keyNode(map.has("expect") ? "expect" : "name") {
-                diagnostics.append(.error(.unknownKey, "an 'include' step takes no '\(extra.scalarString ?? "")'", at: extra.range))
+                diagnostics.append(
+                    .error(.unknownKey, "an 'include' step takes no '\(extra.scalarString ?? "")'", at: extra.range)
+                )
             }
-            guard let path = MappingReader.scalar(valueNode, what: "'include'", diagnostics: &diagnostics) else { return [] }
+            guard let path = MappingReader.scalar(valueNode, what: "'include'", diagnostics: &diagnostics) else {
+                return []
+            }
             return include(path, &diagnostics)
         }
         let name = map.scalar("name", diagnostics: &diagnostics)?.text
@@ -361,7 +426,9 @@ struct DocumentParser {
         do {
             resource = try loader.load(path.text, relativeTo: referrer)
         } catch {
-            diagnostics.append(.error(.includeUnreadable, "cannot read included file '\(path.text)': \(error)", at: path.range))
+            diagnostics.append(
+                .error(.includeUnreadable, "cannot read included file '\(path.text)': \(error)", at: path.range)
+            )
             return []
         }
         if includeStack.contains(resource.displayPath) {
@@ -370,7 +437,9 @@ struct DocumentParser {
             return []
         }
         guard let text = String(validating: resource.bytes, as: UTF8.self) else {
-            diagnostics.append(.error(.includeUnreadable, "included file '\(path.text)' is not UTF-8 text", at: path.range))
+            diagnostics.append(
+                .error(.includeUnreadable, "included file '\(path.text)' is not UTF-8 text", at: path.range)
+            )
             return []
         }
         let source = SourceFile(path: resource.displayPath, text: text)
@@ -378,7 +447,12 @@ struct DocumentParser {
             includedSources.append(source)
         }
         guard let root = YAMLLoader.compose(source, diagnostics: &diagnostics),
-            let top = MappingReader(root, allowed: DocumentKeys.include, what: "an included step list", diagnostics: &diagnostics),
+            let top = MappingReader(
+                root,
+                allowed: DocumentKeys.include,
+                what: "an included step list",
+                diagnostics: &diagnostics
+            ),
             let stepsNode = top.required("steps", in: "an included step list", diagnostics: &diagnostics)
         else {
             return []

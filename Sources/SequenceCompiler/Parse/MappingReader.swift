@@ -13,7 +13,13 @@ struct MappingReader {
     private var order: [String] = []
 
     /// Creates a reader, or reports `parse.wrong-type` and returns `nil` when the node is not a mapping.
-    init?(_ node: YAMLNode, allowed: [String], what: String, anchor: SourceRange? = nil, diagnostics: inout DiagnosticBag) {
+    init?(
+        _ node: YAMLNode,
+        allowed: [String],
+        what: String,
+        anchor: SourceRange? = nil,
+        diagnostics: inout DiagnosticBag
+    ) {
         guard let pairs = node.mappingPairs else {
             diagnostics.append(
                 .error(.wrongType, "expected a mapping for \(what), found \(node.kindName)", at: node.range)
@@ -26,7 +32,11 @@ struct MappingReader {
         for pair in pairs {
             guard let key = pair.key.scalarString else {
                 diagnostics.append(
-                    .error(.wrongType, "expected a plain key in \(what), found \(pair.key.kindName)", at: pair.key.range)
+                    .error(
+                        .wrongType,
+                        "expected a plain key in \(what), found \(pair.key.kindName)",
+                        at: pair.key.range
+                    )
                 )
                 continue
             }
@@ -81,7 +91,9 @@ struct MappingReader {
 
     static func scalar(_ node: YAMLNode, what: String, diagnostics: inout DiagnosticBag) -> ScalarValue? {
         guard let scalar = node.scalarValue else {
-            diagnostics.append(.error(.wrongType, "expected a value for \(what), found \(node.kindName)", at: node.range))
+            diagnostics.append(
+                .error(.wrongType, "expected a value for \(what), found \(node.kindName)", at: node.range)
+            )
             return nil
         }
         return scalar
@@ -96,7 +108,9 @@ struct MappingReader {
     func bool(_ key: String, default defaultValue: Bool, diagnostics: inout DiagnosticBag) -> Bool {
         guard let value = values[key]?.value else { return defaultValue }
         guard let scalar = value.scalarValue else {
-            diagnostics.append(.error(.wrongType, "expected true or false for '\(key)', found \(value.kindName)", at: value.range))
+            diagnostics.append(
+                .error(.wrongType, "expected true or false for '\(key)', found \(value.kindName)", at: value.range)
+            )
             return defaultValue
         }
         switch scalar.text.lowercased() {
@@ -142,7 +156,8 @@ struct MappingReader {
             return Located(value, at: scalar.range)
         }
         let names = Name.allCases.map(\.rawValue)
-        let hint = Suggestions.closest(to: scalar.text, in: names).map { "; did you mean '\($0)'?" }
+        let hint =
+            Suggestions.closest(to: scalar.text, in: names).map { "; did you mean '\($0)'?" }
             ?? "; expected one of \(names.map { "'\($0)'" }.joined(separator: ", "))"
         diagnostics.append(.error(.unknownValue, "unknown value '\(scalar.text)' for \(what)\(hint)", at: scalar.range))
         return nil

@@ -17,11 +17,20 @@ struct StepParser {
         let map: MappingReader
         if let scalar = valueNode.scalarValue, let key = Self.shorthand[keyword] {
             if (keyword == .deleteFile || keyword == .activateFile) && valueNode.isNull {
-                return keyword == .deleteFile ? .deleteFile(FileReference(fid: nil)) : .activateFile(FileReference(fid: nil))
+                return keyword == .deleteFile
+                    ? .deleteFile(FileReference(fid: nil)) : .activateFile(FileReference(fid: nil))
             }
             return shorthandAction(key: key, scalar, &diagnostics)
         }
-        guard let reader = MappingReader(valueNode, allowed: allowed, what: what, anchor: keyNode.range, diagnostics: &diagnostics) else {
+        guard
+            let reader = MappingReader(
+                valueNode,
+                allowed: allowed,
+                what: what,
+                anchor: keyNode.range,
+                diagnostics: &diagnostics
+            )
+        else {
             return nil
         }
         map = reader
@@ -40,10 +49,12 @@ struct StepParser {
         case .install: return parseInstall(map, &diagnostics).map(StepAction.install)
         case .personalize:
             guard let instance = map.requiredScalar("instance", in: what, diagnostics: &diagnostics) else { return nil }
-            let data = map.required("data", in: what, diagnostics: &diagnostics).map { parseDataItems($0, &diagnostics) } ?? []
+            let data =
+                map.required("data", in: what, diagnostics: &diagnostics).map { parseDataItems($0, &diagnostics) } ?? []
             return .personalize(Personalize(instance: instance, data: data))
         case .storeData:
-            let data = map.required("data", in: what, diagnostics: &diagnostics).map { parseDataItems($0, &diagnostics) } ?? []
+            let data =
+                map.required("data", in: what, diagnostics: &diagnostics).map { parseDataItems($0, &diagnostics) } ?? []
             return .storeData(StoreData(data: data))
         case .putKey: return parsePutKey(map, &diagnostics).map(StepAction.putKey)
         case .setStatus:
@@ -55,17 +66,31 @@ struct StepParser {
             }
             let aid = map.scalar("aid", diagnostics: &diagnostics)
             if scope.value != .card && aid == nil {
-                diagnostics.append(.error(.missingKey, "missing key 'aid' in \(what) with scope '\(scope.value.rawValue)'", at: map.anchor))
+                diagnostics.append(
+                    .error(
+                        .missingKey,
+                        "missing key 'aid' in \(what) with scope '\(scope.value.rawValue)'",
+                        at: map.anchor
+                    )
+                )
             }
             return .setStatus(SetStatus(scope: scope, aid: aid, state: state))
         case .putData:
             guard let tag = map.requiredScalar("tag", in: what, diagnostics: &diagnostics),
                 let data = map.requiredScalar("data", in: what, diagnostics: &diagnostics)
             else { return nil }
-            return .putData(PutData(tag: tag, data: data, proprietary: map.bool("proprietary", default: false, diagnostics: &diagnostics)))
+            return .putData(
+                PutData(
+                    tag: tag,
+                    data: data,
+                    proprietary: map.bool("proprietary", default: false, diagnostics: &diagnostics)
+                )
+            )
         case .apdu:
             guard let command = map.requiredScalar("command", in: what, diagnostics: &diagnostics) else { return nil }
-            return .apdu(RawAPDU(command: command, sensitive: map.bool("sensitive", default: false, diagnostics: &diagnostics)))
+            return .apdu(
+                RawAPDU(command: command, sensitive: map.bool("sensitive", default: false, diagnostics: &diagnostics))
+            )
         case .createFile: return parseCreateFile(map, &diagnostics).map(StepAction.createFile)
         case .updateBinary:
             guard let data = map.requiredScalar("data", in: what, diagnostics: &diagnostics) else { return nil }
@@ -81,7 +106,9 @@ struct StepParser {
             guard let record = map.requiredScalar("record", in: what, diagnostics: &diagnostics),
                 let data = map.requiredScalar("data", in: what, diagnostics: &diagnostics)
             else { return nil }
-            return .updateRecord(UpdateRecord(record: record, data: data, sfi: map.scalar("sfi", diagnostics: &diagnostics)))
+            return .updateRecord(
+                UpdateRecord(record: record, data: data, sfi: map.scalar("sfi", diagnostics: &diagnostics))
+            )
         case .appendRecord:
             guard let data = map.requiredScalar("data", in: what, diagnostics: &diagnostics) else { return nil }
             return .appendRecord(AppendRecord(data: data, sfi: map.scalar("sfi", diagnostics: &diagnostics)))
@@ -94,7 +121,8 @@ struct StepParser {
         }
     }
 
-    private func shorthandAction(key: String, _ scalar: ScalarValue, _ diagnostics: inout DiagnosticBag) -> StepAction? {
+    private func shorthandAction(key: String, _ scalar: ScalarValue, _ diagnostics: inout DiagnosticBag) -> StepAction?
+    {
         switch keyword {
         case .select: return .select(Select(target: .aid(scalar), returns: nil))
         case .delete: return .delete(Delete(aid: scalar, related: false, missingOK: false))
@@ -116,7 +144,11 @@ struct StepParser {
         case .activateFile: return .activateFile(FileReference(fid: scalar))
         default:
             diagnostics.append(
-                .error(.wrongType, "expected a mapping for \(what), found a scalar (only its '\(key)' can be written alone)", at: scalar.range)
+                .error(
+                    .wrongType,
+                    "expected a mapping for \(what), found a scalar (only its '\(key)' can be written alone)",
+                    at: scalar.range
+                )
             )
             return nil
         }
@@ -137,7 +169,9 @@ struct StepParser {
         let returns = map.string("returns", diagnostics: &diagnostics)
         if let returns, !["fci", "fcp", "fmd", "none"].contains(returns.value) {
             let hint = Suggestions.hint(for: returns.value, in: ["fci", "fcp", "fmd", "none"])
-            diagnostics.append(.error(.unknownValue, "unknown value '\(returns.value)' for 'returns'\(hint)", at: returns.range))
+            diagnostics.append(
+                .error(.unknownValue, "unknown value '\(returns.value)' for 'returns'\(hint)", at: returns.range)
+            )
         }
         let target: Select.Target = key == "aid" ? .aid(value) : key == "fid" ? .fid(value) : .path(value)
         return Select(target: target, returns: returns)
@@ -146,13 +180,20 @@ struct StepParser {
     private func parseSystemParameters(_ node: YAMLNode?, _ diagnostics: inout DiagnosticBag) -> [SystemParameter] {
         guard let node else { return [] }
         guard let pairs = node.mappingPairs else {
-            diagnostics.append(.error(.wrongType, "expected a mapping of system parameters, found \(node.kindName)", at: node.range))
+            diagnostics.append(
+                .error(.wrongType, "expected a mapping of system parameters, found \(node.kindName)", at: node.range)
+            )
             return []
         }
         var parameters: [SystemParameter] = []
         for (key, value) in pairs {
             guard let keyScalar = key.scalarValue,
-                let name = MappingReader.name(keyScalar, as: SystemParameterName.self, what: "a system parameter", diagnostics: &diagnostics),
+                let name = MappingReader.name(
+                    keyScalar,
+                    as: SystemParameterName.self,
+                    what: "a system parameter",
+                    diagnostics: &diagnostics
+                ),
                 let scalar = MappingReader.scalar(value, what: "'\(keyScalar.text)'", diagnostics: &diagnostics)
             else { continue }
             parameters.append(SystemParameter(name: name, value: scalar))
@@ -183,14 +224,25 @@ struct StepParser {
             let items = node.sequenceItems ?? (node.isNull ? [] : [node])
             for item in items {
                 guard let scalar = MappingReader.scalar(item, what: "a privilege", diagnostics: &diagnostics),
-                    let privilege = MappingReader.name(scalar, as: Privilege.self, what: "'privileges'", diagnostics: &diagnostics)
+                    let privilege = MappingReader.name(
+                        scalar,
+                        as: Privilege.self,
+                        what: "'privileges'",
+                        diagnostics: &diagnostics
+                    )
                 else { continue }
                 privileges.append(privilege)
             }
         }
         let privilegeBytes = map.integer("privilege-bytes", diagnostics: &diagnostics)
         if let privilegeBytes, privilegeBytes.value != 1 && privilegeBytes.value != 3 {
-            diagnostics.append(.error(.valueRange, "'privilege-bytes' must be 1 or 3, found \(privilegeBytes.value)", at: privilegeBytes.range))
+            diagnostics.append(
+                .error(
+                    .valueRange,
+                    "'privilege-bytes' must be 1 or 3, found \(privilegeBytes.value)",
+                    at: privilegeBytes.range
+                )
+            )
         }
         guard let package, let module else { return nil }
         return Install(
@@ -208,24 +260,42 @@ struct StepParser {
 
     private func parseDataItems(_ node: YAMLNode, _ diagnostics: inout DiagnosticBag) -> [StoreDataItem] {
         guard let items = node.sequenceItems else {
-            diagnostics.append(.error(.wrongType, "expected a list of data items for 'data', found \(node.kindName)", at: node.range))
+            diagnostics.append(
+                .error(.wrongType, "expected a list of data items for 'data', found \(node.kindName)", at: node.range)
+            )
             return []
         }
         var result: [StoreDataItem] = []
         for item in items {
-            guard let map = MappingReader(item, allowed: DocumentKeys.dataItem, what: "a data item", diagnostics: &diagnostics)
+            guard
+                let map = MappingReader(
+                    item,
+                    allowed: DocumentKeys.dataItem,
+                    what: "a data item",
+                    diagnostics: &diagnostics
+                )
             else { continue }
             let formats = ["dgi", "tlv", "raw"].filter { map.has($0) }
             guard formats.count == 1, let formatKey = formats.first else {
                 diagnostics.append(
-                    .error(formats.isEmpty ? .missingKey : .stepAction, "a data item needs exactly one of 'dgi', 'tlv' or 'raw'", at: item.range)
+                    .error(
+                        formats.isEmpty ? .missingKey : .stepAction,
+                        "a data item needs exactly one of 'dgi', 'tlv' or 'raw'",
+                        at: item.range
+                    )
                 )
                 continue
             }
             let encrypted = map.bool("encrypted", default: false, diagnostics: &diagnostics)
             if formatKey == "raw" {
                 if let keyNode = map.keyNode("value") {
-                    diagnostics.append(.error(.unknownKey, "a 'raw' data item takes its bytes in 'raw', not 'value'", at: keyNode.range))
+                    diagnostics.append(
+                        .error(
+                            .unknownKey,
+                            "a 'raw' data item takes its bytes in 'raw', not 'value'",
+                            at: keyNode.range
+                        )
+                    )
                 }
                 guard let value = map.scalar("raw", diagnostics: &diagnostics) else { continue }
                 result.append(StoreDataItem(format: .raw, value: value, encrypted: encrypted, range: item.range))
@@ -246,7 +316,13 @@ struct StepParser {
         if let node = map.required("keys", in: what, diagnostics: &diagnostics) {
             if let items = node.sequenceItems {
                 for item in items {
-                    guard let key = MappingReader(item, allowed: DocumentKeys.keyItem, what: "a key", diagnostics: &diagnostics),
+                    guard
+                        let key = MappingReader(
+                            item,
+                            allowed: DocumentKeys.keyItem,
+                            what: "a key",
+                            diagnostics: &diagnostics
+                        ),
                         let type = key.name("type", as: KeyItem.KeyType.self, diagnostics: &diagnostics),
                         let value = key.requiredScalar("value", in: "a key", diagnostics: &diagnostics)
                     else {
@@ -258,7 +334,9 @@ struct StepParser {
                     diagnostics.append(.error(.wrongType, "'keys' lists no key", at: node.range))
                 }
             } else {
-                diagnostics.append(.error(.wrongType, "expected a list of keys for 'keys', found \(node.kindName)", at: node.range))
+                diagnostics.append(
+                    .error(.wrongType, "expected a list of keys for 'keys', found \(node.kindName)", at: node.range)
+                )
             }
         }
         guard let version else { return nil }
@@ -279,13 +357,28 @@ struct StepParser {
             if let pairs = node.mappingPairs {
                 for (key, value) in pairs {
                     guard let keyScalar = key.scalarValue,
-                        let operation = MappingReader.name(keyScalar, as: AccessOperation.self, what: "an access operation", diagnostics: &diagnostics),
-                        let condition = MappingReader.scalar(value, what: "'\(keyScalar.text)'", diagnostics: &diagnostics)
+                        let operation = MappingReader.name(
+                            keyScalar,
+                            as: AccessOperation.self,
+                            what: "an access operation",
+                            diagnostics: &diagnostics
+                        ),
+                        let condition = MappingReader.scalar(
+                            value,
+                            what: "'\(keyScalar.text)'",
+                            diagnostics: &diagnostics
+                        )
                     else { continue }
                     rules.append(AccessRule(operation: operation, condition: condition))
                 }
             } else {
-                diagnostics.append(.error(.wrongType, "expected a mapping of operations for 'security', found \(node.kindName)", at: node.range))
+                diagnostics.append(
+                    .error(
+                        .wrongType,
+                        "expected a mapping of operations for 'security', found \(node.kindName)",
+                        at: node.range
+                    )
+                )
             }
         }
         let lifeCycle = map.name("life-cycle", as: LifeCycle.self, diagnostics: &diagnostics)
@@ -319,7 +412,11 @@ struct StepParser {
         for key in notApplicable {
             if let keyNode = map.keyNode(key) {
                 diagnostics.append(
-                    .error(.unknownKey, "key '\(key)' does not apply to a file of type '\(type.rawValue)'", at: keyNode.range)
+                    .error(
+                        .unknownKey,
+                        "key '\(key)' does not apply to a file of type '\(type.rawValue)'",
+                        at: keyNode.range
+                    )
                 )
             }
         }
@@ -331,7 +428,9 @@ struct StepParser {
         case .df: needed = []
         }
         for key in needed where !map.has(key) {
-            diagnostics.append(.error(.missingKey, "missing key '\(key)' for a file of type '\(type.rawValue)'", at: map.anchor))
+            diagnostics.append(
+                .error(.missingKey, "missing key '\(key)' for a file of type '\(type.rawValue)'", at: map.anchor)
+            )
         }
         for rule in file.security {
             if let appliesToDF = rule.operation.value.appliesToDF, appliesToDF != (type == .df) {

@@ -33,7 +33,10 @@ enum YAMLLoader {
 
     private static func diagnostic(for error: YamlError, in source: SourceFile) -> Diagnostic {
         func at(_ mark: Mark) -> SourceRange {
-            SourceRange(start: SourceLocation(path: source.path, line: max(mark.line, 1), column: max(mark.column, 1)), length: 1)
+            SourceRange(
+                start: SourceLocation(path: source.path, line: max(mark.line, 1), column: max(mark.column, 1)),
+                length: 1
+            )
         }
         let start = SourceRange(start: SourceLocation(path: source.path, line: 1, column: 1), length: 1)
         switch error {

@@ -80,7 +80,7 @@ public struct PlannedCommand: Hashable, Sendable {
     public var le: Int?
     /// The status words that let the sequence go on.
     public var expect: [StatusPattern]
-    /// A short note for listings, e.g. `LOAD block 3/12`.
+    /// A short note for listings, such as `LOAD block 3/12`.
     public var note: String?
     /// What the secure stage must do to the data.
     public var protection: DataProtection

@@ -65,7 +65,9 @@ public struct CompileOptions: Hashable, Sendable, Codable {
 
     /// `scp03 mac` style description for listings.
     public var summary: String {
-        secureChannel == .none ? "none" : "\(secureChannel.rawValue) \(securityLevel.rawValue)"
-            + (macLength != 8 ? " s\(macLength)" : "")
+        secureChannel == .none
+            ? "none"
+            : "\(secureChannel.rawValue) \(securityLevel.rawValue)"
+                + (macLength != 8 ? " s\(macLength)" : "")
     }
 }

@@ -59,7 +59,9 @@ public struct InMemoryResourceLoader: ResourceLoader {
     /// Joins `path` to the directory of `referrer` unless it is absolute, then removes `.` and `..`.
     public static func resolve(_ path: String, relativeTo referrer: String) -> String {
         if path.hasPrefix("/") { return normalize(path) }
-        var directory = referrer.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        var directory = referrer.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/"
+        )
         if referrer.hasPrefix("/") && directory.isEmpty { directory = "/" }
         return normalize(directory.isEmpty ? path : directory + "/" + path)
     }

@@ -4,9 +4,9 @@
 public struct SequenceDocument: Hashable, Sendable {
     /// The main source file.
     public var source: SourceFile
-    /// The sequence's name, e.g. `brokerage`.
+    /// The sequence's name, such as `brokerage`.
     public var name: Located<String>
-    /// The sequence's version, e.g. `2.1.0`.
+    /// The sequence's version, such as `2.1.0`.
     public var version: Located<String>
     /// A sentence for humans.
     public var summary: String?
@@ -90,7 +90,7 @@ public enum FieldSource: Hashable, Sendable {
     /// Per-card data the server supplies (a customer record), by dotted path under `data`.
     case data([String])
 
-    /// The text form used in documents, e.g. `cplc.ic-serial-number` or `data.customer.name`.
+    /// The text form used in documents, such as `cplc.ic-serial-number` or `data.customer.name`.
     public var text: String {
         switch self {
         case .cplc(let field): "cplc.\(field.rawValue)"

@@ -33,7 +33,7 @@ public enum StepAction: Hashable, Sendable {
     /// ISO 7816-9 ACTIVATE FILE.
     case activateFile(FileReference)
 
-    /// The step's key in documents, e.g. `install`.
+    /// The step's key in documents, such as `install`.
     public var keyword: StepKeyword {
         switch self {
         case .select: .select
@@ -107,7 +107,7 @@ public struct Select: Hashable, Sendable {
 public struct Delete: Hashable, Sendable {
     /// The AID to delete.
     public var aid: ScalarValue
-    /// Whether to delete related objects too (P2 `80`), e.g. a package and its instances.
+    /// Whether to delete related objects too (P2 `80`), such as a package and its instances.
     public var related: Bool
     /// Whether an absent object (`6A88`) is fine.
     public var missingOK: Bool
@@ -145,7 +145,7 @@ public enum LoadFileHash: String, CaseIterable, Hashable, Sendable {
 
 /// One entry of an `EF` system-parameters template.
 public struct SystemParameter: Hashable, Sendable {
-    /// The parameter's name, e.g. `non-volatile-code`.
+    /// The parameter's name, such as `non-volatile-code`.
     public var name: Located<SystemParameterName>
     /// The value, an integer template.
     public var value: ScalarValue

@@ -42,7 +42,11 @@ enum FieldResolver {
         return values
     }
 
-    private static func convert(_ raw: CardDataValue, to field: FieldDeclaration, diagnostics: inout DiagnosticBag) -> TemplateValue? {
+    private static func convert(
+        _ raw: CardDataValue,
+        to field: FieldDeclaration,
+        diagnostics: inout DiagnosticBag
+    ) -> TemplateValue? {
         let name = field.name.value
         let declared = Diagnostic.Note("field '\(name)' is declared here", at: field.name.range)
         func fail(_ message: String) -> TemplateValue? {
@@ -65,18 +69,24 @@ enum FieldResolver {
             switch field.type {
             case .bytes(let length):
                 return length.contains(bytes.count)
-                    ? .bytes(bytes) : fail("value of field '\(name)' is \(bytes.count) bytes long; expected \(describe(length)) bytes")
+                    ? .bytes(bytes)
+                    : fail("value of field '\(name)' is \(bytes.count) bytes long; expected \(describe(length)) bytes")
             case .aid:
-                return (5...16).contains(bytes.count) ? .bytes(bytes) : fail("value of field '\(name)' is not an AID (5 to 16 bytes)")
+                return (5...16).contains(bytes.count)
+                    ? .bytes(bytes) : fail("value of field '\(name)' is not an AID (5 to 16 bytes)")
             case .integer:
-                return bytes.count <= 7 ? .integer(bytes.reduce(0) { $0 << 8 | Int($1) }) : fail("value of field '\(name)' is too long for an integer")
+                return bytes.count <= 7
+                    ? .integer(bytes.reduce(0) { $0 << 8 | Int($1) })
+                    : fail("value of field '\(name)' is too long for an integer")
             case .string:
                 return fail("value of field '\(name)' is bytes; expected a string")
             }
         case .scalar(let scalar, _):
             text = scalar
         case .mapping, .list:
-            return fail("value of field '\(name)' is a \(raw.isMapping ? "mapping" : "list"); expected a single \(field.type.name)")
+            return fail(
+                "value of field '\(name)' is a \(raw.isMapping ? "mapping" : "list"); expected a single \(field.type.name)"
+            )
         }
         switch field.type {
         case .bytes(let length):
@@ -100,12 +110,16 @@ enum FieldResolver {
                 return fail("value of field '\(name)' is not an integer: \(quoted(text))")
             }
             guard range.contains(number) else {
-                return fail("value of field '\(name)' is \(field.isSecret ? "out of range" : String(number)); expected \(range.lowerBound) to \(range.upperBound)")
+                return fail(
+                    "value of field '\(name)' is \(field.isSecret ? "out of range" : String(number)); expected \(range.lowerBound) to \(range.upperBound)"
+                )
             }
             return .integer(number)
         case .string(let length):
             guard length.contains(text.utf8.count) else {
-                return fail("value of field '\(name)' is \(text.utf8.count) bytes of UTF-8; expected \(describe(length))")
+                return fail(
+                    "value of field '\(name)' is \(text.utf8.count) bytes of UTF-8; expected \(describe(length))"
+                )
             }
             return .string(text)
         }

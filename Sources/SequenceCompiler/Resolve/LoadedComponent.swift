@@ -61,14 +61,23 @@ enum ComponentLoader {
             let name = declaration.name.value
             if let first = seen[name] {
                 diagnostics.append(
-                    .error(.duplicateKey, "component '\(name)' is declared twice", at: declaration.name.range, notes: [.init("first declared here", at: first)])
+                    .error(
+                        .duplicateKey,
+                        "component '\(name)' is declared twice",
+                        at: declaration.name.range,
+                        notes: [.init("first declared here", at: first)]
+                    )
                 )
                 continue
             }
             seen[name] = declaration.name.range
             if document.fields.contains(where: { $0.name.value == name }) {
                 diagnostics.append(
-                    .error(.duplicateKey, "component '\(name)' has the name of a field; templates could not tell them apart", at: declaration.name.range)
+                    .error(
+                        .duplicateKey,
+                        "component '\(name)' has the name of a field; templates could not tell them apart",
+                        at: declaration.name.range
+                    )
                 )
                 continue
             }
@@ -77,7 +86,11 @@ enum ComponentLoader {
                 resource = try loader.load(declaration.path.value, relativeTo: declaration.path.range.start.path)
             } catch {
                 diagnostics.append(
-                    .error(.componentUnreadable, "cannot read component '\(name)' from '\(declaration.path.value)': \(error)", at: declaration.path.range)
+                    .error(
+                        .componentUnreadable,
+                        "cannot read component '\(name)' from '\(declaration.path.value)': \(error)",
+                        at: declaration.path.range
+                    )
                 )
                 continue
             }
@@ -88,14 +101,20 @@ enum ComponentLoader {
                     components[name] = .cap(try CAPFile(bytes: resource.bytes))
                 } catch {
                     diagnostics.append(
-                        .error(.componentCorrupt, "component '\(name)' ('\(declaration.path.value)'): \(error)", at: declaration.path.range)
+                        .error(
+                            .componentCorrupt,
+                            "component '\(name)' ('\(declaration.path.value)'): \(error)",
+                            at: declaration.path.range
+                        )
                     )
                 }
             case .binary:
                 components[name] = .bytes(resource.bytes)
             case .hex:
                 guard let text = String(validating: resource.bytes, as: UTF8.self) else {
-                    diagnostics.append(.error(.componentCorrupt, "component '\(name)' is not hex text", at: declaration.path.range))
+                    diagnostics.append(
+                        .error(.componentCorrupt, "component '\(name)' is not hex text", at: declaration.path.range)
+                    )
                     continue
                 }
                 switch Hex.parse(text) {
@@ -103,7 +122,11 @@ enum ComponentLoader {
                     components[name] = .bytes(bytes)
                 case .failure(let error):
                     diagnostics.append(
-                        .error(.componentCorrupt, "component '\(name)' is not hex text: \(Self.describe(error))", at: declaration.path.range)
+                        .error(
+                            .componentCorrupt,
+                            "component '\(name)' is not hex text: \(Self.describe(error))",
+                            at: declaration.path.range
+                        )
                     )
                 }
             }

@@ -25,7 +25,11 @@ enum UnusedFields {
         }
         for field in document.fields where !used.contains(field.name.value) {
             diagnostics.append(
-                .warning(.fieldUnused, "field '\(field.name.value)' is declared but no step uses it", at: field.name.range)
+                .warning(
+                    .fieldUnused,
+                    "field '\(field.name.value)' is declared but no step uses it",
+                    at: field.name.range
+                )
             )
         }
     }

@@ -22,7 +22,11 @@ struct ValueResolver {
         var range: SourceRange
     }
 
-    private func resolve(_ scalar: ScalarValue, as type: TemplateType, diagnostics: inout DiagnosticBag) -> Resolved<TemplateValue>? {
+    private func resolve(
+        _ scalar: ScalarValue,
+        as type: TemplateType,
+        diagnostics: inout DiagnosticBag
+    ) -> Resolved<TemplateValue>? {
         let template = TemplateString.parse(scalar.text, at: scalar.contentStart, diagnostics: &diagnostics)
         let names = Set(template.references.map(\.name))
         let isSecret = !names.isDisjoint(with: secretFields)
@@ -82,10 +86,15 @@ struct ValueResolver {
     ) -> Resolved<[UInt8]>? {
         guard let resolved = bytes(scalar, diagnostics: &diagnostics) else { return nil }
         guard lengths.contains(resolved.value.count) else {
-            let expected = lengths.lowerBound == lengths.upperBound
+            let expected =
+                lengths.lowerBound == lengths.upperBound
                 ? "\(lengths.lowerBound)" : "\(lengths.lowerBound) to \(lengths.upperBound)"
             diagnostics.append(
-                .error(.valueLength, "\(what) is \(resolved.value.count) bytes long; expected \(expected)", at: scalar.range)
+                .error(
+                    .valueLength,
+                    "\(what) is \(resolved.value.count) bytes long; expected \(expected)",
+                    at: scalar.range
+                )
             )
             return nil
         }
@@ -97,7 +106,11 @@ struct ValueResolver {
         guard let resolved = bytes(scalar, diagnostics: &diagnostics) else { return nil }
         guard (5...16).contains(resolved.value.count) else {
             diagnostics.append(
-                .error(.aidLength, "\(what) is \(resolved.value.count) bytes long; an AID is 5 to 16 bytes", at: scalar.range)
+                .error(
+                    .aidLength,
+                    "\(what) is \(resolved.value.count) bytes long; an AID is 5 to 16 bytes",
+                    at: scalar.range
+                )
             )
             return nil
         }
