@@ -58,7 +58,7 @@ public enum Compiler {
                 profile: profile,
                 fieldValues: nil,
                 components: loaded.components,
-                options: options,
+                options: options.resolved(for: profile),
                 diagnostics: &diagnostics
             )
         }
@@ -105,6 +105,7 @@ public enum Compiler {
         guard let profile, !diagnostics.hasErrors else {
             return CompileResult(plan: nil, diagnostics: diagnostics.diagnostics, sources: sources)
         }
+        let options = options.resolved(for: profile)
         let steps = lowerSteps(
             document,
             profile: profile,

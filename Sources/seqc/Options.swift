@@ -9,9 +9,9 @@ extension CompileOptions.SecurityLevel: ExpressibleByArgument {}
 struct SecurityOptions: ParsableArguments {
     @Option(
         name: .customLong("scp"),
-        help: "The secure channel the commands will travel under: none, scp01, scp02, scp03, sm."
+        help: "The secure channel the commands will travel under: auto (scp03 for GlobalPlatform cards, sm for ISO 7816 cards), none, scp01, scp02, scp03, sm."
     )
-    var secureChannel: CompileOptions.Channel = .scp03
+    var secureChannel: CompileOptions.Channel = .automatic
 
     @Option(help: "The command protection: none, mac, mac+enc.")
     var securityLevel: CompileOptions.SecurityLevel = .mac
@@ -23,7 +23,7 @@ struct SecurityOptions: ParsableArguments {
         guard macLength == 8 || macLength == 16 else {
             throw ValidationError("--mac-length must be 8 or 16")
         }
-        if macLength == 16 && secureChannel != .scp03 {
+        if macLength == 16 && secureChannel != .scp03 && secureChannel != .automatic {
             throw ValidationError("--mac-length 16 exists only for scp03")
         }
     }

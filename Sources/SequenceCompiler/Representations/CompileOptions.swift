@@ -2,6 +2,8 @@
 public struct CompileOptions: Hashable, Sendable, Codable {
     /// The secure channel the commands will travel under.
     public enum Channel: String, CaseIterable, Hashable, Sendable, Codable {
+        /// The profile's usual channel: SCP03 for GlobalPlatform cards, secure messaging for ISO 7816 cards.
+        case automatic = "auto"
         /// No secure channel: plain commands (development cards only).
         case none
         /// SCP01, for VISA Open Platform cards.
@@ -32,7 +34,7 @@ public struct CompileOptions: Hashable, Sendable, Codable {
     public var macLength: Int
 
     /// Creates options.
-    public init(secureChannel: Channel = .scp03, securityLevel: SecurityLevel = .mac, macLength: Int = 8) {
+    public init(secureChannel: Channel = .automatic, securityLevel: SecurityLevel = .mac, macLength: Int = 8) {
         self.secureChannel = secureChannel
         self.securityLevel = securityLevel
         self.macLength = macLength
@@ -48,6 +50,7 @@ public struct CompileOptions: Hashable, Sendable, Codable {
     /// object for Le (3 bytes).
     public var maximumDataLength: Int {
         let short = 255
+        let secureChannel = self.secureChannel == .automatic ? .scp03 : self.secureChannel
         guard secureChannel != .none, securityLevel != .none else { return short }
         switch secureChannel {
         case .sm:
@@ -61,6 +64,15 @@ public struct CompileOptions: Hashable, Sendable, Codable {
             let block = secureChannel == .scp03 ? 16 : 8
             return (room / block) * block - 1
         }
+    }
+
+    /// The options with an automatic channel replaced by the profile's usual one.
+    public func resolved(for profile: CardProfile) -> CompileOptions {
+        var options = self
+        if options.secureChannel == .automatic {
+            options.secureChannel = profile == .iso7816 ? .sm : .scp03
+        }
+        return options
     }
 
     /// `scp03 mac` style description for listings.
