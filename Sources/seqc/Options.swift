@@ -9,7 +9,8 @@ extension CompileOptions.SecurityLevel: ExpressibleByArgument {}
 struct SecurityOptions: ParsableArguments {
     @Option(
         name: .customLong("scp"),
-        help: "The secure channel the commands will travel under: auto (scp03 for GlobalPlatform cards, sm for ISO 7816 cards), none, scp01, scp02, scp03, sm."
+        help:
+            "The secure channel the commands will travel under: auto (scp03 for GlobalPlatform cards, sm for ISO 7816 cards), none, scp01, scp02, scp03, sm."
     )
     var secureChannel: CompileOptions.Channel = .automatic
 
