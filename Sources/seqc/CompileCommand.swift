@@ -12,7 +12,7 @@ struct CompileCommand: ParsableCommand {
             expects. Secret bytes print as '**'. The same inputs always give the same bytes.
 
             Example:
-              seqc compile Sequences/brokerage.yaml --card Sequences/cards/test-gp-card.yaml
+              seqc compile Sequences/brokerage.yaml --card Sequences/cards/gp-test-card.yaml
             """
     )
 

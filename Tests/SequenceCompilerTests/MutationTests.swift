@@ -102,7 +102,9 @@ struct MutationTests {
                 failures += 1
                 #expect(compiled.plan == nil)
             } else {
-                #expect(compiled.plan != nil)
+                // A compile without errors lowers every step: no step may vanish silently.
+                let plan = try #require(compiled.plan)
+                #expect(plan.steps.count == checked.document?.steps.count, "mutation \(round) of \(script) lost a step")
             }
         }
         // Most mutations break something; if none did, the mutator is not doing its job.

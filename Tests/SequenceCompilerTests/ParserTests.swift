@@ -115,14 +115,14 @@ struct ParserTests {
         #expect(diagnostics.diagnostics.isEmpty, "\(diagnostics.diagnostics)")
         guard case .bytes(let serial, _)? = fromHex.value(for: .cplc(.icSerialNumber)),
             case .bytes(let fabricator, _)? = fromHex.value(for: .cplc(.icFabricator)),
-            case .scalar(let text, _)? = fromFields.value(for: .cplc(.icSerialNumber))
+            case .bytes(let mapped, _)? = fromFields.value(for: .cplc(.icSerialNumber))
         else {
             Issue.record("CPLC fields missing")
             return
         }
         #expect(serial == [0x00, 0x42, 0xAC, 0xF3])
         #expect(fabricator == [0x47, 0x90])
-        #expect(text == "0042ACF3")
+        #expect(mapped == serial, "the mapping form reads hex, as the CPLC value does")
         #expect(CPLCField.icSerialNumber.offset == 12)
         #expect(CPLCField.allCases.reduce(0) { $0 + $1.length } == CPLCField.totalLength)
     }

@@ -74,7 +74,7 @@ extension Lowering {
                 diagnostics.append(
                     .warning(
                         .valueRange,
-                        "LOAD blocks of \(size) bytes exceed the \(options.maximumDataLength) that fit a short APDU under \(options.summary); they will be sent as extended APDUs",
+                        "LOAD blocks of \(size) bytes exceed the \(options.maximumDataLength) that fit a short APDU once \(options.summary) adds its MAC and padding; the secured LOAD commands will need extended length, which not every card and reader supports",
                         at: scalar.range
                     )
                 )
@@ -486,7 +486,9 @@ extension Lowering {
         var state: UInt8?
         if let named = names[setStatus.state.text] {
             state = named
-        } else if setStatus.state.text.hasPrefix("0x") || setStatus.state.text.contains("{{") {
+        } else if let byte = Lowering.literalByte(setStatus.state.text) {
+            state = byte
+        } else if setStatus.state.text.contains("{{") {
             state = resolver.integer(setStatus.state, in: 0...0xFF, what: "the state", diagnostics: &diagnostics).map(
                 UInt8.init
             )

@@ -138,7 +138,10 @@ extension Lowering {
 
     private func condition(_ scalar: ScalarValue, _ diagnostics: inout DiagnosticBag) -> UInt8? {
         let text = scalar.text.trimmingSpaces
-        if text.hasPrefix("0x") {
+        if let byte = Lowering.literalByte(text) {
+            return byte
+        }
+        if text.contains("{{") {
             return resolver.integer(scalar, in: 0...0xFF, what: "the security condition", diagnostics: &diagnostics)
                 .map(UInt8.init)
         }

@@ -51,6 +51,16 @@ struct Lowering {
         return true
     }
 
+    /// A one-byte value written as `0x0F`, `0X0F` or `0F`, or `nil` for anything else.
+    static func literalByte(_ text: String) -> UInt8? {
+        var digits = Substring(text.trimmingSpaces)
+        if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
+            digits = digits.dropFirst(2)
+        }
+        guard digits.count == 2, digits.allSatisfy(\.isHexDigit) else { return nil }
+        return UInt8(digits, radix: 16)
+    }
+
     /// A data segment for resolved bytes: secret when the value derives from a secret field.
     static func segment(_ resolved: ValueResolver.Resolved<[UInt8]>) -> DataSegment {
         resolved.isSecret ? .secret(resolved.value) : .plain(resolved.value)

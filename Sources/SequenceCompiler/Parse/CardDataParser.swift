@@ -87,10 +87,20 @@ public enum CardDataParser {
         }
         let allowed = CPLCField.allCases.map(\.rawValue)
         guard let map = MappingReader(node, allowed: allowed, what: "'cplc'", diagnostics: &diagnostics) else { return }
+        // Each field is hex, as in the CPLC value itself, so both forms give the same bytes.
         for field in CPLCField.allCases {
-            if let scalar = map.scalar(field.rawValue, diagnostics: &diagnostics) {
-                data.identification[.cplc(field)] = .scalar(scalar.text, scalar.range)
+            guard let scalar = map.scalar(field.rawValue, diagnostics: &diagnostics) else { continue }
+            guard let bytes = Hex.bytes(scalar.text), bytes.count == field.length else {
+                diagnostics.append(
+                    .error(
+                        .fieldValue,
+                        "CPLC field '\(field.rawValue)' is \(field.length) bytes of hex, found '\(scalar.text)'",
+                        at: scalar.range
+                    )
+                )
+                continue
             }
+            data.identification[.cplc(field)] = .bytes(bytes, scalar.range)
         }
     }
 }

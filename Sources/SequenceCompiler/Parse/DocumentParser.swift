@@ -23,7 +23,7 @@ struct DocumentParser {
         else {
             return nil
         }
-        includeStack = [source.path]
+        includeStack = [InMemoryResourceLoader.normalize(source.path)]
         let unnamed = Located("", at: root.range)
         let name =
             top.requiredScalar("name", in: "the document", diagnostics: &diagnostics)

@@ -90,6 +90,16 @@ struct MappingReader {
     }
 
     static func scalar(_ node: YAMLNode, what: String, diagnostics: inout DiagnosticBag) -> ScalarValue? {
+        if node.isNull {
+            diagnostics.append(
+                .error(
+                    .wrongType,
+                    "expected a value for \(what), found nothing (write \"\" for an empty value)",
+                    at: node.range
+                )
+            )
+            return nil
+        }
         guard let scalar = node.scalarValue else {
             diagnostics.append(
                 .error(.wrongType, "expected a value for \(what), found \(node.kindName)", at: node.range)

@@ -9,7 +9,6 @@ struct StepParser {
     /// The scalar shorthand each step accepts (`select: A000...` means `select: {aid: A000...}`).
     private static let shorthand: [StepKeyword: String] = [
         .select: "aid", .delete: "aid", .load: "component", .apdu: "command", .deleteFile: "fid", .activateFile: "fid",
-        .personalize: "instance",
     ]
 
     mutating func parse(_ diagnostics: inout DiagnosticBag) -> StepAction? {
@@ -19,6 +18,10 @@ struct StepParser {
             if (keyword == .deleteFile || keyword == .activateFile) && valueNode.isNull {
                 return keyword == .deleteFile
                     ? .deleteFile(FileReference(fid: nil)) : .activateFile(FileReference(fid: nil))
+            }
+            if valueNode.isNull {
+                diagnostics.append(.error(.missingKey, "\(what) has no value; give its '\(key)'", at: keyNode.range))
+                return nil
             }
             return shorthandAction(key: key, scalar, &diagnostics)
         }
@@ -323,6 +326,7 @@ struct StepParser {
                             what: "a key",
                             diagnostics: &diagnostics
                         ),
+                        key.required("type", in: "a key", diagnostics: &diagnostics) != nil,
                         let type = key.name("type", as: KeyItem.KeyType.self, diagnostics: &diagnostics),
                         let value = key.requiredScalar("value", in: "a key", diagnostics: &diagnostics)
                     else {

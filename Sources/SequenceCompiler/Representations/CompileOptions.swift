@@ -72,6 +72,9 @@ public struct CompileOptions: Hashable, Sendable, Codable {
         if options.secureChannel == .automatic {
             options.secureChannel = profile == .iso7816 ? .sm : .scp03
         }
+        if options.secureChannel != .scp03 {
+            options.macLength = 8
+        }
         return options
     }
 
