@@ -24,6 +24,11 @@ let package = Package(
         // The system zlib, used only for raw inflate and CRC-32 of CAP (ZIP) entries.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
+        // Card cryptography (DES, triple DES, AES, CMAC, the SCP03 KDF) wrapped once over the system libcrypto.
+        .target(name: "CardCrypto", dependencies: ["COpenSSL"]),
+        // The system OpenSSL 3 libcrypto: single DES and triple DES, which swift-crypto does not expose.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
         // The pure compiler: YAML source in, diagnostics and command plans out.
         .target(
             name: "SequenceCompiler",
@@ -54,6 +59,7 @@ let package = Package(
         ),
         .testTarget(name: "APDUTypesTests", dependencies: ["APDUTypes"]),
         .testTarget(name: "CAPFileTests", dependencies: ["CAPFile", "APDUTypes"], exclude: ["Fixtures"]),
+        .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto"], exclude: ["Vectors"]),
         .testTarget(
             name: "SequenceCompilerTests",
             dependencies: ["SequenceCompiler", "SequenceTestSupport", "APDUTypes", "CAPFile"]
