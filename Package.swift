@@ -40,6 +40,12 @@ let package = Package(
             ]
         ),
 
+        // Signed bundles: the format, its canonical encoding, signing and the offline verifier.
+        .target(
+            name: "BundleFormat",
+            dependencies: ["APDUTypes", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+
         // Executables: thin layers over the libraries.
         .executableTarget(
             name: "seqc",
@@ -68,6 +74,11 @@ let package = Package(
             name: "SequenceCompilerReferenceTests",
             dependencies: ["SequenceCompiler", "SequenceTestSupport", "APDUTypes", "CAPFile"],
             exclude: ["Inputs", "Golden"]
+        ),
+        .testTarget(
+            name: "BundleFormatTests",
+            dependencies: ["BundleFormat", "APDUTypes", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Golden", "Vectors"]
         ),
         .testTarget(
             name: "GrammarTests",
