@@ -29,6 +29,9 @@ let package = Package(
         // The system OpenSSL 3 libcrypto: single DES and triple DES, which swift-crypto does not expose.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
+        // GlobalPlatform secure channels (SCP01, SCP02, SCP03): session keys, MAC chains, command wrapping.
+        .target(name: "SecureChannel", dependencies: ["APDUTypes", "CardCrypto"]),
+
         // The pure compiler: YAML source in, diagnostics and command plans out.
         .target(
             name: "SequenceCompiler",
@@ -36,6 +39,17 @@ let package = Package(
                 "APDUTypes",
                 "CAPFile",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // Key storage behind an interface: a YAML key file for development, hardware tokens later.
+        .target(
+            name: "KeyStore",
+            dependencies: [
+                "APDUTypes",
+                "CardCrypto",
+                "SecureChannel",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -53,6 +67,9 @@ let package = Package(
                 "APDUTypes",
                 "CAPFile",
                 "SequenceCompiler",
+                "CardCrypto",
+                "KeyStore",
+                "SecureChannel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +84,11 @@ let package = Package(
         .testTarget(name: "CAPFileTests", dependencies: ["CAPFile", "APDUTypes"], exclude: ["Fixtures"]),
         .testTarget(name: "CardCryptoTests", dependencies: ["CardCrypto"], exclude: ["Vectors"]),
         .testTarget(
+            name: "SecureChannelTests",
+            dependencies: ["SecureChannel", "CardCrypto", "APDUTypes"],
+            exclude: ["Vectors"]
+        ),
+        .testTarget(
             name: "SequenceCompilerTests",
             dependencies: ["SequenceCompiler", "SequenceTestSupport", "APDUTypes", "CAPFile"]
         ),
@@ -80,6 +102,7 @@ let package = Package(
             dependencies: ["BundleFormat", "APDUTypes", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Golden", "Vectors"]
         ),
+        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "SecureChannel", "CardCrypto"]),
         .testTarget(
             name: "GrammarTests",
             dependencies: ["SequenceCompiler", "SequenceTestSupport"]

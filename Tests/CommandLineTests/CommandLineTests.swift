@@ -104,6 +104,20 @@ struct CommandLineTests {
         #expect(run.stderr.isEmpty)
     }
 
+    @Test func keysShowsCheckValuesAndNeverKeys() throws {
+        let run = try Self.seqc([
+            "keys", "--keys", "Sequences/keys/test-keys.yaml", "--card", "Sequences/cards/gp-second-card.yaml",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        Self.expectGolden(run.stdout, "seqc-keys-gp-second-card.txt")
+        #expect(!run.stdout.contains("404142"))
+        let unknown = try Self.seqc([
+            "keys", "--keys", "Sequences/keys/test-keys.yaml", "--card", "Sequences/cards/iso-test-card.yaml",
+        ])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no key set matches the card (IIN 420277, CIN 45081020304050607080)"))
+    }
+
     @Test func unreadableFileIsAClearError() throws {
         let run = try Self.seqc(["check", "Sequences/no-such-file.yaml"])
         #expect(run.status == 1)

@@ -1,0 +1,83 @@
+import APDUTypes
+
+/// The parts of command wrapping that all three protocols share: checks, the secured CLA and the final APDU.
+enum CommandFraming {
+    /// The largest data field of a short command APDU.
+    static let maximumDataLength = 255
+
+    /// Checks that a plain command can be secured.
+    ///
+    /// - Throws: ``SecureChannelError/Code/invalidCommand`` for extended lengths, a CLA of `FF`, or a
+    ///   CLA that already has its secure messaging bits set (a command wrapped twice).
+    static func validate(_ command: CommandAPDU) throws(SecureChannelError) {
+        guard command.cla != 0xFF else {
+            throw .invalidCommand("CLA FF is not a valid class byte")
+        }
+        if command.cla & 0x40 != 0 {
+            guard command.cla & 0x20 == 0 else {
+                throw .invalidCommand(
+                    "CLA \(HexText.byte(command.cla)) already has its secure messaging bit set; wrap each command once"
+                )
+            }
+        } else {
+            guard command.cla & 0x0C == 0 else {
+                throw .invalidCommand(
+                    "CLA \(HexText.byte(command.cla)) already has secure messaging bits set; wrap each command once"
+                )
+            }
+        }
+        guard command.data.count <= maximumDataLength else {
+            throw .invalidCommand(
+                "the command carries \(command.data.count) data bytes; secure channel commands are short APDUs "
+                    + "with at most 255 data bytes before wrapping"
+            )
+        }
+        if let le = command.le {
+            guard (1...256).contains(le) else {
+                throw .invalidCommand("Le \(le) needs an extended APDU; secure channel commands are short APDUs")
+            }
+        }
+    }
+
+    /// The class byte with the GlobalPlatform secure messaging indication set.
+    ///
+    /// Class bytes `00`-`3F` and `80`-`BF` (basic and first interindustry logical channels 0 to 3) set
+    /// bit `04`; class bytes with bit `40` (further logical channels 4 to 19) set bit `20`
+    /// (ISO/IEC 7816-4 5.4.1, GlobalPlatform 2.3.1 11.1.4).
+    static func securedCLA(_ cla: UInt8) -> UInt8 {
+        cla & 0x40 != 0 ? cla | 0x20 : cla | 0x04
+    }
+
+    /// The class byte without secure messaging indication, as SCP02 "unmodified APDU" MACs and R-MACs use it.
+    static func plainCLA(_ cla: UInt8) -> UInt8 {
+        cla & 0x40 != 0 ? cla & ~0x20 : cla & ~0x0C
+    }
+
+    /// Builds the secured command, keeping Le outside the MAC and after it.
+    ///
+    /// - Throws: ``SecureChannelError/Code/commandTooLong`` when `data` exceeds 255 bytes, saying by how much.
+    static func securedCommand(
+        _ command: CommandAPDU,
+        data: [UInt8],
+        protocolName: String
+    ) throws(SecureChannelError) -> CommandAPDU {
+        guard data.count <= maximumDataLength else {
+            throw .commandTooLong(dataLength: data.count, protocolName: protocolName)
+        }
+        return CommandAPDU(
+            cla: securedCLA(command.cla),
+            ins: command.ins,
+            p1: command.p1,
+            p2: command.p2,
+            data: data,
+            le: command.le
+        )
+    }
+
+    /// Checks a secured data length before any MAC is computed, so a rejected command leaves the chain untouched.
+    static func checkLength(_ count: Int, protocolName: String) throws(SecureChannelError) {
+        guard count <= maximumDataLength else {
+            throw .commandTooLong(dataLength: count, protocolName: protocolName)
+        }
+    }
+}
