@@ -37,6 +37,9 @@ let package = Package(
             name: "SequenceCompiler",
             dependencies: [
                 "APDUTypes",
+                "BundleFormat",
+                "CardCrypto",
+                "SecureChannel",
                 "CAPFile",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -70,6 +73,7 @@ let package = Package(
                 "CardCrypto",
                 "KeyStore",
                 "SecureChannel",
+                "BundleFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,7 +81,7 @@ let package = Package(
         // Test support and tests.
         .target(
             name: "SequenceTestSupport",
-            dependencies: ["APDUTypes", "CAPFile", "SequenceCompiler"],
+            dependencies: ["APDUTypes", "CAPFile", "CardCrypto", "SecureChannel", "SequenceCompiler"],
             path: "Tests/SequenceTestSupport"
         ),
         .testTarget(name: "APDUTypesTests", dependencies: ["APDUTypes"]),
@@ -94,7 +98,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SequenceCompilerReferenceTests",
-            dependencies: ["SequenceCompiler", "SequenceTestSupport", "APDUTypes", "CAPFile"],
+            dependencies: [
+                "SequenceCompiler", "SequenceTestSupport", "APDUTypes", "CAPFile", "BundleFormat", "KeyStore",
+                "SecureChannel", "CardCrypto",
+            ],
             exclude: ["Inputs", "Golden"]
         ),
         .testTarget(

@@ -11,8 +11,15 @@ struct CompileCommand: ParsableCommand {
             '# step' comments naming the source line, with the status words each command \
             expects. Secret bytes print as '**'. The same inputs always give the same bytes.
 
-            Example:
+            With --keys it opens the card's secure channel from the host challenge and the card's \
+            INITIALIZE UPDATE response, secures every command (C-MAC chain, encryption of secrets) \
+            and prints the signed bundle instead.
+
+            Examples:
               seqc compile Sequences/brokerage.yaml --card Sequences/cards/gp-test-card.yaml
+              seqc compile Sequences/brokerage.yaml --card Sequences/cards/gp-test-card.yaml \\
+                --keys Sequences/keys/test-keys.yaml --signing-key Sequences/keys/test-signing-key.pem \\
+                --host-challenge 1122334455667788 --initialize-update-response <hex>
             """
     )
 
@@ -36,7 +43,13 @@ struct CompileCommand: ParsableCommand {
 
     @OptionGroup var security: SecurityOptions
 
+    @OptionGroup var bundleOptions: BundleOptions
+
     func run() throws {
+        if bundleOptions.keys != nil {
+            try bundleOptions.compileBundle(file: file, card: card, diagnosticsFormat: diagnosticsFormat)
+            return
+        }
         let (cardData, cardDiagnostics, cardSources) = try Self.readCardData(card)
         guard let cardData, !cardDiagnostics.contains(where: { $0.severity == .error }) else {
             try Output.report(cardDiagnostics, sources: cardSources, format: diagnosticsFormat)

@@ -16,6 +16,9 @@ struct SeqcCommand: ParsableCommand {
               seqc cap inspect Sequences/brokerage/brokerage.cap
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, CompileCommand.self, KeysCommand.self, CAPCommand.self]
+        subcommands: [
+            CheckCommand.self, CompileCommand.self, VerifyCommand.self, InspectCommand.self, KeysCommand.self,
+            CAPCommand.self,
+        ]
     )
 }

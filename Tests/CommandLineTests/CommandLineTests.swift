@@ -118,6 +118,55 @@ struct CommandLineTests {
         #expect(unknown.stderr.contains("no key set matches the card (IIN 420277, CIN 45081020304050607080)"))
     }
 
+    /// The CLI compiles the same bundle as the library for the same inputs, byte for byte.
+    @Test func compileWithKeysPrintsTheGoldenBundleAndVerifyAcceptsIt() throws {
+        let goldenPath = "Tests/SequenceCompilerReferenceTests/Golden/bundle.brokerage.gp-test-card.scp03.bundle.json"
+        let golden = try String(contentsOf: RepositoryPaths.root.appendingPathComponent(goldenPath), encoding: .utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(golden.utf8)) as? [String: Any])
+        let channel = try #require(object["secureChannel"] as? [String: Any])
+        let exchange = try #require(channel["initializeUpdate"] as? [String: Any])
+        let response = try #require(exchange["response"] as? String)
+        let run = try Self.seqc([
+            "compile", "Sequences/brokerage.yaml", "--card", "Sequences/cards/gp-test-card.yaml",
+            "--keys", "Sequences/keys/test-keys.yaml", "--signing-key", "Sequences/keys/test-signing-key.pem",
+            "--host-challenge", "1122334455667788", "--initialize-update-response", response,
+            "--issued-at", "2027-01-01T00:00:00Z", "--bundle-id", "B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == golden)
+
+        let verify = try Self.seqc([
+            "verify", goldenPath, "--public-key", "Sequences/keys/test-signing-key.pub.pem", "--now",
+            "2027-01-01T12:00:00Z",
+        ])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("OK: brokerage 2.1.0, 29 commands"))
+
+        let expired = try Self.seqc([
+            "verify", goldenPath, "--public-key", "Sequences/keys/test-signing-key.pub.pem", "--now",
+            "2027-02-01T00:00:00Z",
+        ])
+        #expect(expired.status == 1)
+        #expect(expired.stderr.contains("expired"))
+
+        let inspect = try Self.seqc(["inspect", goldenPath])
+        #expect(inspect.status == 0)
+        Self.expectGolden(inspect.stdout, "seqc-inspect-brokerage-scp03.txt")
+    }
+
+    @Test func aWrongCardCryptogramMakesNoBundle() throws {
+        let run = try Self.seqc([
+            "compile", "Sequences/brokerage.yaml", "--card", "Sequences/cards/gp-test-card.yaml",
+            "--keys", "Sequences/keys/test-keys.yaml", "--signing-key", "Sequences/keys/test-signing-key.pem",
+            "--host-challenge", "1122334455667788",
+            "--initialize-update-response", "00001122334455667788300370B459D14E29E4DD1798418FEDA1D53BAC00002A",
+        ])
+        #expect(run.status == 1)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.contains("card cryptogram"))
+        #expect(!run.stderr.contains("404142"))
+    }
+
     @Test func unreadableFileIsAClearError() throws {
         let run = try Self.seqc(["check", "Sequences/no-such-file.yaml"])
         #expect(run.status == 1)

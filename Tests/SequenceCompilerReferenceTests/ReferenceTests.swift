@@ -100,6 +100,7 @@ struct ReferenceTests {
                 [$0.goldenName + ".apdu", $0.goldenName + ".plan.json"]
             }
                 + ReferenceCase.invalidInputs().map { $0.goldenName + ".diagnostics" }
+                + (try BundleCase.all()).map { $0.goldenName + ".bundle.json" }
         )
         let files = try FileManager.default.contentsOfDirectory(atPath: ReferenceCase.goldenDirectory.path)
         for file in files {

@@ -1,0 +1,247 @@
+import APDUTypes
+public import BundleFormat
+import CardCrypto
+public import SecureChannel
+
+/// Compiles a script for one card into a signed bundle: the plan, secured by the card's channel, signed.
+///
+/// Like ``Compiler``, a pure function of its inputs: the host challenge, the card's INITIALIZE
+/// UPDATE response, the clock and the bundle id come in as values, so the same inputs give the
+/// same bytes.
+public enum BundleCompiler {
+    /// Everything besides the script and the card data that a bundle depends on.
+    public struct Request: Sendable {
+        /// The keys as stored: master keys when the configuration diversifies, else the card's static keys.
+        public var keys: StaticKeys
+        /// The protocol, security level and diversification.
+        public var configuration: SecureChannelSession.Configuration
+        /// The host challenge the INITIALIZE UPDATE was sent with.
+        public var hostChallenge: [UInt8]
+        /// The card's INITIALIZE UPDATE response: data and status word.
+        public var initializeUpdateResponse: [UInt8]
+        /// Signs the bundle.
+        public var signer: any BundleSigner
+        /// When the bundle is issued.
+        public var issuedAt: BundleTimestamp
+        /// How long the bundle stays valid, in seconds.
+        public var lifetime: Int64
+        /// The bundle's id (16 bytes, random in production).
+        public var bundleID: [UInt8]
+
+        /// Creates a request.
+        public init(
+            keys: StaticKeys,
+            configuration: SecureChannelSession.Configuration,
+            hostChallenge: [UInt8],
+            initializeUpdateResponse: [UInt8],
+            signer: any BundleSigner,
+            issuedAt: BundleTimestamp,
+            lifetime: Int64 = 86_400,
+            bundleID: [UInt8]
+        ) {
+            self.keys = keys
+            self.configuration = configuration
+            self.hostChallenge = hostChallenge
+            self.initializeUpdateResponse = initializeUpdateResponse
+            self.signer = signer
+            self.issuedAt = issuedAt
+            self.lifetime = lifetime
+            self.bundleID = bundleID
+        }
+    }
+
+    /// What a bundle compile produced.
+    public struct Result: Sendable {
+        /// The signed bundle, when there were no errors.
+        public var bundle: SignedBundle?
+        /// The plain plan the bundle secures.
+        public var plan: CommandPlan?
+        /// The author's mistakes, as from ``Compiler/compile(_:cardData:loader:options:)``.
+        public var diagnostics: [Diagnostic]
+        /// Every source read.
+        public var sources: [SourceFile]
+    }
+
+    /// Why a bundle could not be made although the script compiled (or before compiling it).
+    public struct Failure: Error, CustomStringConvertible {
+        /// What failed: the secure channel (wrong keys, a command too long once secured) or signing.
+        public var underlying: any Error
+        /// The message.
+        public var description: String { "\(underlying)" }
+    }
+
+    /// Opens the channel, compiles the plan for the channel's block sizes, secures and signs it.
+    ///
+    /// - Returns: The bundle, or the author's diagnostics when the script does not compile.
+    /// - Throws: ``Failure`` when the card cryptogram does not verify (wrong keys: never retry,
+    ///   cards lock), a command cannot be secured, or signing fails.
+    public static func compile(
+        _ source: SourceFile,
+        cardData: CardData,
+        loader: any ResourceLoader,
+        request: Request
+    ) throws(Failure) -> Result {
+        let payload: BundlePayload
+        let plan: CommandPlan
+        let compiled: Compiler.CompileResult
+        do throws(SecureChannelError) {
+            var session = try SecureChannelSession(
+                keys: request.keys,
+                configuration: request.configuration,
+                hostChallenge: request.hostChallenge
+            )
+            try session.receiveInitializeUpdateResponse(request.initializeUpdateResponse)
+            let externalAuthenticate = try session.externalAuthenticateCommand()
+            guard let response = session.initializeUpdateResponse else {
+                throw SecureChannelError(
+                    code: .invalidState,
+                    reason: "no INITIALIZE UPDATE response after authentication"
+                )
+            }
+            let options = Self.options(request.configuration, response: response)
+            compiled = Compiler.compile(source, cardData: cardData, loader: loader, options: options)
+            guard let compiledPlan = compiled.plan, !compiled.hasErrors else {
+                return Result(bundle: nil, plan: nil, diagnostics: compiled.diagnostics, sources: compiled.sources)
+            }
+            plan = compiledPlan
+            let securityDomain =
+                request.configuration.securityDomainAID?.bytes ?? Self.bytes(cardData, .issuerSecurityDomain)
+            let secured = try SecureStage.secure(plan, session: &session, securityDomain: securityDomain)
+            payload = Self.payload(
+                plan: plan,
+                cardData: cardData,
+                request: request,
+                response: response,
+                externalAuthenticate: externalAuthenticate,
+                secured: secured
+            )
+        } catch {
+            throw Failure(underlying: error)
+        }
+        do throws(BundleError) {
+            let bundle = try BundleSealer(signer: request.signer).seal(payload)
+            return Result(bundle: bundle, plan: plan, diagnostics: compiled.diagnostics, sources: compiled.sources)
+        } catch {
+            throw Failure(underlying: error)
+        }
+    }
+
+    /// The plan's block sizes follow the channel: its protocol, whether it encrypts, its MAC length.
+    static func options(
+        _ configuration: SecureChannelSession.Configuration,
+        response: InitializeUpdate.Response
+    ) -> CompileOptions {
+        let channel: CompileOptions.Channel
+        var macLength = 8
+        switch configuration.scp {
+        case .scp01: channel = .scp01
+        case .scp02: channel = .scp02
+        case .scp03:
+            channel = .scp03
+            if let option = response.implementationOption, option & 0x01 != 0 {
+                macLength = 16
+            }
+        }
+        let level: CompileOptions.SecurityLevel =
+            configuration.securityLevel.contains(.commandEncryption)
+            ? .macEncrypt : configuration.securityLevel.contains(.commandMAC) ? .mac : .none
+        return CompileOptions(secureChannel: channel, securityLevel: level, macLength: macLength)
+    }
+
+    static func bytes(_ cardData: CardData, _ source: FieldSource) -> [UInt8]? {
+        switch cardData.value(for: source) {
+        case .scalar(let text, _)?: Hex.bytes(text)
+        case .bytes(let bytes, _)?: bytes
+        default: nil
+        }
+    }
+
+    private static func payload(
+        plan: CommandPlan,
+        cardData: CardData,
+        request: Request,
+        response: InitializeUpdate.Response,
+        externalAuthenticate: CommandAPDU,
+        secured: [SecuredCommand]
+    ) -> BundlePayload {
+        func bytes(_ source: FieldSource) -> [UInt8]? {
+            switch cardData.value(for: source) {
+            case .scalar(let text, _)?: Hex.bytes(text)
+            case .bytes(let bytes, _)?: bytes
+            default: nil
+            }
+        }
+        let identity = BundleCardIdentity(
+            isdAID: bytes(.issuerSecurityDomain).flatMap { ApplicationIdentifier($0) },
+            iin: bytes(.iin),
+            cin: bytes(.cin),
+            kdd: response.keyDiversificationData,
+            icFabricator: bytes(.cplc(.icFabricator)),
+            icSerialNumber: bytes(.cplc(.icSerialNumber))
+        )
+        let scp: BundleSecureChannel.GlobalPlatformSession.SCP
+        let iParameter: UInt8
+        switch request.configuration.scp {
+        case .scp01(let i):
+            scp = .scp01
+            iParameter = i
+        case .scp02(let i):
+            scp = .scp02
+            iParameter = i
+        case .scp03:
+            scp = .scp03
+            iParameter = response.implementationOption ?? 0
+        }
+        let level = BundleSecurityLevel(rawValue: request.configuration.securityLevel.rawValue) ?? .cMAC
+        let responseData = Array(request.initializeUpdateResponse.dropLast(2))
+        let session = BundleSecureChannel.GlobalPlatformSession(
+            scp: scp,
+            iParameter: iParameter,
+            keyVersion: response.keyVersion,
+            securityLevel: level,
+            mode: .online,
+            hostChallenge: request.hostChallenge,
+            cardChallenge: response.cardChallenge,
+            sequenceCounter: response.sequenceCounter,
+            initializeUpdate: .init(
+                command: InitializeUpdate.commandBytes(
+                    keyVersion: request.keys.keyVersion,
+                    hostChallenge: request.hostChallenge
+                ),
+                response: responseData
+            )
+        )
+        var commands = [
+            BundleCommand(index: 0, command: externalAuthenticate, note: "EXTERNAL AUTHENTICATE")
+        ]
+        for command in secured {
+            commands.append(
+                BundleCommand(
+                    index: commands.count,
+                    command: command.apdu,
+                    expect: command.expect.map { StatusWordPattern(value: $0.value, mask: $0.mask) },
+                    step: command.step,
+                    origin: command.origin,
+                    note: command.note,
+                    sensitive: command.isSensitive
+                )
+            )
+        }
+        return BundlePayload(
+            id: request.bundleID,
+            issuedAt: request.issuedAt,
+            expiresAt: BundleTimestamp(secondsSince1970: request.issuedAt.secondsSince1970 + request.lifetime),
+            sequence: BundleSequence(name: plan.sequence, version: plan.version, sourceDigest: plan.sourceDigest),
+            card: BundleCard(profile: plan.profile == .iso7816 ? .iso7816 : .globalplatform, identity: identity),
+            secureChannel: .globalPlatform(session),
+            commands: commands
+        )
+    }
+}
+
+extension InitializeUpdate {
+    /// The INITIALIZE UPDATE command bytes, or empty when the arguments cannot make one.
+    static func commandBytes(keyVersion: UInt8, hostChallenge: [UInt8]) -> [UInt8] {
+        (try? command(keyVersion: keyVersion, hostChallenge: hostChallenge).bytes) ?? []
+    }
+}
