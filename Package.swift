@@ -78,6 +78,15 @@ let package = Package(
             ]
         ),
 
+        // The benchmark of issue 3: `swift run -c release seqbench`.
+        .executableTarget(
+            name: "seqbench",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CAPFile", "CardCrypto", "KeyStore", "SecureChannel", "SequenceCompiler",
+                "SequenceTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // Test support and tests.
         .target(
             name: "SequenceTestSupport",

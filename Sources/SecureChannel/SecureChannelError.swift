@@ -67,6 +67,9 @@ extension SecureChannelError {
             case invalidCommand
             case commandTooLong
             case responseMACMismatch
+            case hostCryptogramMismatch
+            case commandMACMismatch
+            case malformedCommand
             case unexpectedStatusWord
             case invalidState
             case cryptographyFailure
@@ -102,6 +105,17 @@ extension SecureChannelError {
         public static let commandTooLong = Self(.commandTooLong)
         /// The response MAC does not match: the response was altered or the chain is out of step.
         public static let responseMACMismatch = Self(.responseMACMismatch)
+        /// On the card side: the host cryptogram in EXTERNAL AUTHENTICATE does not match, so the host
+        /// was not authenticated.
+        public static let hostCryptogramMismatch = Self(.hostCryptogramMismatch)
+        /// On the card side: a command's C-MAC does not verify, or its encrypted data does not decrypt.
+        ///
+        /// The command was altered, dropped, reordered or secured with other keys. The channel closes,
+        /// as a GlobalPlatform card closes it with `6982`.
+        public static let commandMACMismatch = Self(.commandMACMismatch)
+        /// On the card side: a received command does not have the layout the channel requires, such as
+        /// no secure messaging indication in the class byte, no room for the C-MAC, or bad padding.
+        public static let malformedCommand = Self(.malformedCommand)
         /// The card answered a secure channel command with a status word other than `9000`.
         public static let unexpectedStatusWord = Self(.unexpectedStatusWord)
         /// The call does not fit the session's state, such as wrapping before authentication.
@@ -127,6 +141,9 @@ extension SecureChannelError {
             case .invalidCommand: "invalid command"
             case .commandTooLong: "command too long"
             case .responseMACMismatch: "response MAC mismatch"
+            case .hostCryptogramMismatch: "host cryptogram mismatch"
+            case .commandMACMismatch: "command MAC mismatch"
+            case .malformedCommand: "malformed command"
             case .unexpectedStatusWord: "unexpected status word"
             case .invalidState: "invalid state"
             case .cryptographyFailure: "cryptography failure"
@@ -206,6 +223,21 @@ extension SecureChannelError {
     @inline(never)
     static func responseMACMismatch(_ reason: String, file: String = #fileID, line: UInt = #line) -> Self {
         Self(code: .responseMACMismatch, reason: reason, file: file, line: line)
+    }
+
+    @inline(never)
+    static func hostCryptogramMismatch(_ reason: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(code: .hostCryptogramMismatch, reason: reason, file: file, line: line)
+    }
+
+    @inline(never)
+    static func commandMACMismatch(_ reason: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(code: .commandMACMismatch, reason: reason, file: file, line: line)
+    }
+
+    @inline(never)
+    static func malformedCommand(_ reason: String, file: String = #fileID, line: UInt = #line) -> Self {
+        Self(code: .malformedCommand, reason: reason, file: file, line: line)
     }
 
     @inline(never)

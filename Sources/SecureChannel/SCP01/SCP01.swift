@@ -40,3 +40,60 @@ enum SCP01 {
         try Primitives.fullTripleDESMAC(cardChallenge + hostChallenge, key: keys.enc)
     }
 }
+
+// The command protection both sides compute: the host when it wraps, the card when it unwraps.
+extension SCP01 {
+    /// The C-MAC: full triple-DES MAC with S-MAC over `pad80(CLA|04 INS P1 P2 Lc+8 data)`.
+    ///
+    /// - Parameters:
+    ///   - message: The secured header (with the plain data length plus 8 as Lc) followed by the plain data.
+    ///   - keys: The session keys.
+    ///   - previousMAC: The last C-MAC, or `nil` for EXTERNAL AUTHENTICATE, whose ICV is zero.
+    ///   - encryptsICV: Whether the option (i=15) encrypts the ICV with triple-DES ECB under S-MAC.
+    /// - Returns: The 8-byte C-MAC, which is also the next command's chaining value.
+    /// - Throws: ``SecureChannelError/Code/cryptographyFailure`` when the cryptographic layer fails.
+    static func commandMAC(
+        _ message: [UInt8],
+        keys: SessionKeys,
+        previousMAC: [UInt8]?,
+        encryptsICV: Bool
+    ) throws(SecureChannelError) -> [UInt8] {
+        var icv = Primitives.zeros(8)
+        if let previousMAC {
+            icv = encryptsICV ? try Primitives.encryptECB(previousMAC, key: keys.mac) : previousMAC
+        }
+        return try Primitives.fullTripleDESMAC(message, key: keys.mac, iv: icv)
+    }
+
+    /// C-DECRYPTION: triple-DES CBC under S-ENC from a zero IV over `Lc ‖ data`, padded only when not whole blocks.
+    static func encryptCommandData(_ data: [UInt8], keys: SessionKeys) throws(SecureChannelError) -> [UInt8] {
+        var plain = [UInt8(data.count)] + data
+        if plain.count % 8 != 0 {
+            Padding.appendISO9797Method2(to: &plain, blockSize: 8)
+        }
+        return try Primitives.encryptCBC(plain, key: keys.enc)
+    }
+
+    /// Reverses ``encryptCommandData(_:keys:)``.
+    ///
+    /// - Returns: The plain data, or `nil` when the decrypted block does not hold a length byte and
+    ///   data followed by exactly the padding ``encryptCommandData(_:keys:)`` adds. The caller reports
+    ///   that as a MAC failure, after computing a MAC anyway, so that nothing tells padding errors apart.
+    static func decryptCommandData(_ body: [UInt8], keys: SessionKeys) throws(SecureChannelError) -> [UInt8]? {
+        guard !body.isEmpty, body.count % 8 == 0 else {
+            return nil
+        }
+        let plain = try Primitives.decryptCBC(body, key: keys.enc, iv: Primitives.zeros(8))
+        let length = Int(plain[0])
+        let end = 1 + length
+        guard end <= plain.count else {
+            return nil
+        }
+        let expectedCount = end % 8 == 0 ? end : end + 8 - end % 8
+        var paddingIsValid = expectedCount == plain.count
+        if paddingIsValid && end < plain.count {
+            paddingIsValid = plain[end] == 0x80 && plain[(end + 1)...].allSatisfy { $0 == 0 }
+        }
+        return paddingIsValid ? Array(plain[1..<end]) : nil
+    }
+}

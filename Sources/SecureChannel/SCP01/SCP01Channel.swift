@@ -23,7 +23,7 @@ struct SCP01Channel: Sendable {
 
     mutating func externalAuthenticate(hostCryptogram: [UInt8]) throws(SecureChannelError) -> CommandAPDU {
         let header: [UInt8] = [0x84, 0x82, level.rawValue, 0x00, 0x10]
-        let mac = try Primitives.fullTripleDESMAC(header + hostCryptogram, key: keys.mac)
+        let mac = try SCP01.commandMAC(header + hostCryptogram, keys: keys, previousMAC: nil, encryptsICV: encryptsICV)
         lastMAC = mac
         return CommandAPDU(cla: 0x84, ins: 0x82, p1: level.rawValue, p2: 0x00, data: hostCryptogram + mac)
     }
@@ -35,19 +35,14 @@ struct SCP01Channel: Sendable {
         let data = command.data
         var body = data
         if level.contains(.commandEncryption) && !data.isEmpty {
-            var plain = [UInt8(data.count)] + data
-            if plain.count % 8 != 0 {
-                Padding.appendISO9797Method2(to: &plain, blockSize: 8)
-            }
-            body = try Primitives.encryptCBC(plain, key: keys.enc)
+            body = try SCP01.encryptCommandData(data, keys: keys)
         }
         try CommandFraming.checkLength(data.count + 8, protocolName: "SCP01")
         try CommandFraming.checkLength(body.count + 8, protocolName: "SCP01")
-        let icv = encryptsICV ? try Primitives.encryptECB(lastMAC, key: keys.mac) : lastMAC
         let header = [
             CommandFraming.securedCLA(command.cla), command.ins, command.p1, command.p2, UInt8(data.count + 8),
         ]
-        let mac = try Primitives.fullTripleDESMAC(header + data, key: keys.mac, iv: icv)
+        let mac = try SCP01.commandMAC(header + data, keys: keys, previousMAC: lastMAC, encryptsICV: encryptsICV)
         let secured = try CommandFraming.securedCommand(command, data: body + mac, protocolName: "SCP01")
         lastMAC = mac
         return secured

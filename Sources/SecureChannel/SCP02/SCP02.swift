@@ -78,3 +78,100 @@ enum SCP02 {
         try Primitives.fullTripleDESMAC(sequenceCounter + cardChallenge + hostChallenge, key: keys.enc)
     }
 }
+
+// The command and response protection both sides compute: the host when it wraps commands and
+// checks responses, the card when it unwraps commands and secures responses.
+extension SCP02 {
+    /// The ICV of the next C-MAC: zero for EXTERNAL AUTHENTICATE, else the previous C-MAC, encrypted
+    /// with single DES under the first half of S-MAC when the option has bit `10`.
+    ///
+    /// - Parameters:
+    ///   - previousMAC: The last C-MAC (or the implicit session's initial value), `nil` for EXTERNAL AUTHENTICATE.
+    ///   - keys: The session keys.
+    ///   - option: The option "i".
+    /// - Returns: The 8-byte ICV.
+    /// - Throws: ``SecureChannelError/Code/cryptographyFailure`` when the cryptographic layer fails.
+    static func commandICV(
+        previousMAC: [UInt8]?,
+        keys: SessionKeys,
+        option: Option
+    ) throws(SecureChannelError) -> [UInt8] {
+        guard let previousMAC else {
+            return Primitives.zeros(8)
+        }
+        guard option.encryptsICV else {
+            return previousMAC
+        }
+        let firstHalf = try Primitives.run { () throws(CardCryptoError) in try keys.mac.firstDESKey() }
+        return try Primitives.encryptECB(previousMAC, key: firstHalf)
+    }
+
+    /// The bytes the C-MAC covers: `CLA|04 INS P1 P2 Lc+8 data`, or the unmodified `CLA INS P1 P2 Lc data`
+    /// for options with bit `02` (implicit initiation).
+    ///
+    /// The class byte may come with or without secure messaging indication; `data` is the plain data field.
+    static func commandMACInput(
+        cla: UInt8,
+        ins: UInt8,
+        p1: UInt8,
+        p2: UInt8,
+        data: [UInt8],
+        option: Option
+    ) -> [UInt8] {
+        let header =
+            option.macsUnmodifiedAPDU
+            ? [CommandFraming.plainCLA(cla), ins, p1, p2, UInt8(data.count)]
+            : [CommandFraming.securedCLA(cla), ins, p1, p2, UInt8(data.count + 8)]
+        return header + data
+    }
+
+    /// The C-MAC: retail MAC with S-MAC over `pad80(input)` from `icv`.
+    static func commandMAC(_ input: [UInt8], keys: SessionKeys, icv: [UInt8]) throws(SecureChannelError) -> [UInt8] {
+        try Primitives.retailMAC(input, key: keys.mac, iv: icv)
+    }
+
+    /// The plain command an R-MAC covers: `CLA INS P1 P2 Lc data` without secure messaging indication.
+    static func plainCommand(cla: UInt8, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8]) -> [UInt8] {
+        [CommandFraming.plainCLA(cla), ins, p1, p2, UInt8(data.count)] + data
+    }
+
+    /// The R-MAC: retail MAC with S-RMAC over `pad80(plain command ‖ Lr ‖ response data ‖ SW)` from `icv`.
+    static func responseMAC(
+        plainCommand: [UInt8],
+        responseData: [UInt8],
+        statusWord: [UInt8],
+        keys: SessionKeys,
+        icv: [UInt8]
+    ) throws(SecureChannelError) -> [UInt8] {
+        guard let rmacKey = keys.rmac else {
+            throw .invalidState("SCP02 session keys lack S-RMAC")
+        }
+        return try Primitives.retailMAC(
+            plainCommand + [UInt8(truncatingIfNeeded: responseData.count)] + responseData + statusWord,
+            key: rmacKey,
+            iv: icv
+        )
+    }
+
+    /// The first chaining value of an implicitly initiated session: retail MAC of `pad80(AID)` under S-MAC.
+    static func implicitInitialMAC(aid: [UInt8], keys: SessionKeys) throws(SecureChannelError) -> [UInt8] {
+        try Primitives.retailMAC(aid, key: keys.mac)
+    }
+
+    /// C-DECRYPTION: triple-DES CBC under S-ENC from a zero IV over `pad80(data)`, always padded.
+    static func encryptCommandData(_ data: [UInt8], keys: SessionKeys) throws(SecureChannelError) -> [UInt8] {
+        try Primitives.encryptCBC(Padding.iso9797Method2(data, blockSize: 8), key: keys.enc)
+    }
+
+    /// Reverses ``encryptCommandData(_:keys:)``.
+    ///
+    /// - Returns: The plain data, or `nil` when the body is not whole blocks or its last block does not
+    ///   end with the padding. The caller reports that as a MAC failure, after computing a MAC anyway.
+    static func decryptCommandData(_ body: [UInt8], keys: SessionKeys) throws(SecureChannelError) -> [UInt8]? {
+        guard !body.isEmpty, body.count % 8 == 0 else {
+            return nil
+        }
+        let padded = try Primitives.decryptCBC(body, key: keys.enc, iv: Primitives.zeros(8))
+        return try? Padding.removeISO9797Method2(padded, blockSize: 8)
+    }
+}

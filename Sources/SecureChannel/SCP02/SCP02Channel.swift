@@ -40,14 +40,18 @@ struct SCP02Channel: Sendable {
         aid: [UInt8]
     ) throws(SecureChannelError) {
         self.init(keys: keys, level: level, option: option)
-        let initial = try Primitives.retailMAC(aid, key: keys.mac)
+        let initial = try SCP02.implicitInitialMAC(aid: aid, keys: keys)
         lastMAC = initial
         responseICV = initial
     }
 
     mutating func externalAuthenticate(hostCryptogram: [UInt8]) throws(SecureChannelError) -> CommandAPDU {
         let header: [UInt8] = [0x84, 0x82, level.rawValue, 0x00, 0x10]
-        let mac = try Primitives.retailMAC(header + hostCryptogram, key: keys.mac)
+        let mac = try SCP02.commandMAC(
+            header + hostCryptogram,
+            keys: keys,
+            icv: try SCP02.commandICV(previousMAC: nil, keys: keys, option: option)
+        )
         lastMAC = mac
         responseICV = mac
         pending = .externalAuthenticate
@@ -61,25 +65,31 @@ struct SCP02Channel: Sendable {
         let data = command.data
         var body = data
         if level.contains(.commandEncryption) && !data.isEmpty {
-            body = try Primitives.encryptCBC(Padding.iso9797Method2(data, blockSize: 8), key: keys.enc)
+            body = try SCP02.encryptCommandData(data, keys: keys)
         }
         try CommandFraming.checkLength(data.count + 8, protocolName: "SCP02")
         try CommandFraming.checkLength(body.count + 8, protocolName: "SCP02")
-        var icv = Primitives.zeros(8)
-        if let lastMAC {
-            icv = option.encryptsICV ? try Primitives.encryptECB(lastMAC, key: try firstMACKey()) : lastMAC
-        }
-        let plainHeader = [
-            CommandFraming.plainCLA(command.cla), command.ins, command.p1, command.p2, UInt8(data.count),
-        ]
-        let macHeader =
-            option.macsUnmodifiedAPDU
-            ? plainHeader
-            : [CommandFraming.securedCLA(command.cla), command.ins, command.p1, command.p2, UInt8(data.count + 8)]
-        let mac = try Primitives.retailMAC(macHeader + data, key: keys.mac, iv: icv)
+        let icv = try SCP02.commandICV(previousMAC: lastMAC, keys: keys, option: option)
+        let input = SCP02.commandMACInput(
+            cla: command.cla,
+            ins: command.ins,
+            p1: command.p1,
+            p2: command.p2,
+            data: data,
+            option: option
+        )
+        let mac = try SCP02.commandMAC(input, keys: keys, icv: icv)
         let secured = try CommandFraming.securedCommand(command, data: body + mac, protocolName: "SCP02")
         lastMAC = mac
-        pending = .command(plainCommand: plainHeader + data)
+        pending = .command(
+            plainCommand: SCP02.plainCommand(
+                cla: command.cla,
+                ins: command.ins,
+                p1: command.p1,
+                p2: command.p2,
+                data: data
+            )
+        )
         return secured
     }
 
@@ -106,14 +116,12 @@ struct SCP02Channel: Sendable {
         }
         let data = Array(response.data.dropLast(8))
         let received = Array(response.data.suffix(8))
-        let sw = [response.statusWord.sw1, response.statusWord.sw2]
-        guard let rmacKey = keys.rmac else {
-            throw .invalidState("SCP02 session keys lack S-RMAC")
-        }
-        let expected = try Primitives.retailMAC(
-            command + [UInt8(truncatingIfNeeded: data.count)] + data + sw,
-            key: rmacKey,
-            iv: responseICV
+        let expected = try SCP02.responseMAC(
+            plainCommand: command,
+            responseData: data,
+            statusWord: [response.statusWord.sw1, response.statusWord.sw2],
+            keys: keys,
+            icv: responseICV
         )
         guard constantTimeEquals(expected, received) else {
             throw .responseMACMismatch(
@@ -124,9 +132,5 @@ struct SCP02Channel: Sendable {
         responseICV = received
         pending = .none
         return CardResponse(data: data, statusWord: response.statusWord)
-    }
-
-    private func firstMACKey() throws(SecureChannelError) -> CardKey {
-        try Primitives.run { () throws(CardCryptoError) in try keys.mac.firstDESKey() }
     }
 }

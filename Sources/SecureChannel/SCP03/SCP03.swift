@@ -100,3 +100,66 @@ public enum SCP03 {
         )
     }
 }
+
+// The command and response protection both sides compute: the host when it wraps commands and
+// checks responses, the card when it unwraps commands and secures responses.
+extension SCP03 {
+    /// The full 16-byte C-MAC `CMAC(S-MAC, chain ‖ header ‖ body)`; it becomes the next chain, and its
+    /// first 8 (S8) or 16 (S16) bytes are sent.
+    ///
+    /// - Parameters:
+    ///   - chain: The MAC chaining value: 16 zero bytes for EXTERNAL AUTHENTICATE, then the last full C-MAC.
+    ///   - header: `CLA|04 INS P1 P2 Lc'`, Lc' counting the (encrypted) data and the MAC.
+    ///   - body: The data field as sent, encrypted when C-DECRYPTION is on, without the MAC.
+    ///   - keys: The session keys.
+    /// - Returns: The full 16-byte CMAC.
+    /// - Throws: ``SecureChannelError/Code/cryptographyFailure`` when the cryptographic layer fails.
+    static func commandMAC(
+        chain: [UInt8],
+        header: [UInt8],
+        body: [UInt8],
+        keys: SessionKeys
+    ) throws(SecureChannelError) -> [UInt8] {
+        try Primitives.cmac(chain, header, body, key: keys.mac)
+    }
+
+    /// The full 16-byte R-MAC `CMAC(S-RMAC, chain ‖ response body ‖ SW)`, chained on the last full C-MAC.
+    static func responseMAC(
+        chain: [UInt8],
+        body: [UInt8],
+        statusWord: StatusWord,
+        keys: SessionKeys
+    ) throws(SecureChannelError) -> [UInt8] {
+        guard let rmacKey = keys.rmac else {
+            throw .invalidState("SCP03 session keys lack S-RMAC")
+        }
+        return try Primitives.cmac(chain, body, [statusWord.sw1, statusWord.sw2], key: rmacKey)
+    }
+
+    /// Whether a response with this status word carries an R-MAC (and R-ENCRYPTION): only `9000`,
+    /// `62xx` and `63xx` do (Amendment D 6.2.5).
+    static func protectsResponse(statusWord: StatusWord) -> Bool {
+        statusWord.rawValue == 0x9000 || statusWord.sw1 == 0x62 || statusWord.sw1 == 0x63
+    }
+
+    /// The C-DECRYPTION IV: `AES-ECB(S-ENC, counter)`, the counter as a 16-byte big-endian block.
+    static func commandIV(counter: UInt64, keys: SessionKeys) throws(SecureChannelError) -> [UInt8] {
+        try Primitives.encryptECB(counterBlock(counter), key: keys.enc)
+    }
+
+    /// The R-ENCRYPTION IV: `AES-ECB(S-ENC, 80 ‖ counter[1...])`.
+    static func responseIV(counter: UInt64, keys: SessionKeys) throws(SecureChannelError) -> [UInt8] {
+        var block = counterBlock(counter)
+        block[0] = 0x80
+        return try Primitives.encryptECB(block, key: keys.enc)
+    }
+
+    /// The counter as a 16-byte big-endian block.
+    static func counterBlock(_ counter: UInt64) -> [UInt8] {
+        var block = Primitives.zeros(16)
+        for index in 0..<8 {
+            block[15 - index] = UInt8(truncatingIfNeeded: counter >> (8 * UInt64(index)))
+        }
+        return block
+    }
+}

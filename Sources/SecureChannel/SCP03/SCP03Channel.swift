@@ -31,7 +31,7 @@ struct SCP03Channel: Sendable {
 
     mutating func externalAuthenticate(hostCryptogram: [UInt8]) throws(SecureChannelError) -> CommandAPDU {
         let header: [UInt8] = [0x84, 0x82, level.rawValue, 0x00, UInt8(hostCryptogram.count + macLength)]
-        let full = try Primitives.cmac(chain, header, hostCryptogram, key: keys.mac)
+        let full = try SCP03.commandMAC(chain: chain, header: header, body: hostCryptogram, keys: keys)
         chain = full
         pending = .externalAuthenticate
         return CommandAPDU(
@@ -52,7 +52,7 @@ struct SCP03Channel: Sendable {
         if level.contains(.commandEncryption) && !body.isEmpty {
             let padded = Padding.iso9797Method2(body, blockSize: 16)
             try CommandFraming.checkLength(padded.count + macLength, protocolName: "SCP03")
-            let iv = try Primitives.encryptECB(Self.counterBlock(nextCounter), key: keys.enc)
+            let iv = try SCP03.commandIV(counter: nextCounter, keys: keys)
             body = try Primitives.encryptCBC(padded, key: keys.enc, iv: iv)
         }
         try CommandFraming.checkLength(body.count + macLength, protocolName: "SCP03")
@@ -60,7 +60,7 @@ struct SCP03Channel: Sendable {
             CommandFraming.securedCLA(command.cla), command.ins, command.p1, command.p2,
             UInt8(body.count + macLength),
         ]
-        let full = try Primitives.cmac(chain, header, body, key: keys.mac)
+        let full = try SCP03.commandMAC(chain: chain, header: header, body: body, keys: keys)
         let secured = try CommandFraming.securedCommand(
             command,
             data: body + full.prefix(macLength),
@@ -89,7 +89,7 @@ struct SCP03Channel: Sendable {
         }
         let sw = response.statusWord
         // Amendment D 6.2.5: no R-MAC (and no R-ENC) on error status words.
-        guard sw.rawValue == 0x9000 || sw.sw1 == 0x62 || sw.sw1 == 0x63 else {
+        guard SCP03.protectsResponse(statusWord: sw) else {
             return response
         }
         guard response.data.count >= macLength else {
@@ -98,12 +98,9 @@ struct SCP03Channel: Sendable {
                     + "got \(response.data.count) data bytes"
             )
         }
-        guard let rmacKey = keys.rmac else {
-            throw .invalidState("SCP03 session keys lack S-RMAC")
-        }
         let body = Array(response.data.dropLast(macLength))
         let received = Array(response.data.suffix(macLength))
-        let full = try Primitives.cmac(chain, body, [sw.sw1, sw.sw2], key: rmacKey)
+        let full = try SCP03.responseMAC(chain: chain, body: body, statusWord: sw, keys: keys)
         guard constantTimeEquals(full.prefix(macLength), received) else {
             throw .responseMACMismatch(
                 "the SCP03 R-MAC of the response with status word \(sw) does not verify; the response was "
@@ -116,19 +113,8 @@ struct SCP03Channel: Sendable {
         guard body.count % 16 == 0 else {
             throw .malformedResponse("R-ENCRYPTED response data is whole 16-byte blocks, not \(body.count) bytes")
         }
-        var ivInput = Self.counterBlock(counter)
-        ivInput[0] = 0x80
-        let iv = try Primitives.encryptECB(ivInput, key: keys.enc)
+        let iv = try SCP03.responseIV(counter: counter, keys: keys)
         let padded = try Primitives.decryptCBC(body, key: keys.enc, iv: iv)
         return CardResponse(data: try Primitives.removePadding(padded), statusWord: sw)
-    }
-
-    /// The counter as a 16-byte big-endian block.
-    static func counterBlock(_ counter: UInt64) -> [UInt8] {
-        var block = Primitives.zeros(16)
-        for index in 0..<8 {
-            block[15 - index] = UInt8(truncatingIfNeeded: counter >> (8 * UInt64(index)))
-        }
-        return block
     }
 }

@@ -33,84 +33,34 @@ struct AwaitingInitializeUpdateResponseState: Sendable {
             keys,
             keyDiversificationData: response.keyDiversificationData
         )
-        let sessionKeys: SessionKeys
-        let expectedCardCryptogram: [UInt8]
-        let hostCryptogram: [UInt8]
+        if case .scp03 = scp {
+            try SessionValidation.checkSCP03(level: level, option: response.implementationOption ?? 0)
+        }
+        if case .scp02(let i) = scp, !SCP02.Option(rawValue: i).isExplicit {
+            throw .invalidState(
+                "SCP02 i=\(HexText.byte(i)) is implicit initiation, which has no INITIALIZE UPDATE; "
+                    + "use SecureChannelSession(implicitInitiation:...)"
+            )
+        }
+        let handshake = try Handshake(
+            scp: scp,
+            scp03Option: response.implementationOption ?? 0,
+            cardKeys: cardKeys,
+            hostChallenge: hostChallenge,
+            cardChallenge: response.cardChallenge,
+            sequenceCounter: response.sequenceCounter
+        )
+        let sessionKeys = handshake.sessionKeys
+        let expectedCardCryptogram = handshake.cardCryptogram
         let channel: ProtocolChannel
         switch scp {
         case .scp01(let option):
-            try SessionValidation.checkTripleDES(cardKeys, protocolName: "SCP01")
-            try SessionValidation.checkHostChallenge(hostChallenge, length: 8, protocolName: "SCP01")
-            sessionKeys = try SCP01.sessionKeys(
-                cardKeys,
-                hostChallenge: hostChallenge,
-                cardChallenge: response.cardChallenge
-            )
-            expectedCardCryptogram = try SCP01.cardCryptogram(
-                sessionKeys,
-                hostChallenge: hostChallenge,
-                cardChallenge: response.cardChallenge
-            )
-            hostCryptogram = try SCP01.hostCryptogram(
-                sessionKeys,
-                hostChallenge: hostChallenge,
-                cardChallenge: response.cardChallenge
-            )
             channel = .scp01(SCP01Channel(keys: sessionKeys, level: level, option: option))
         case .scp02(let i):
-            try SessionValidation.checkTripleDES(cardKeys, protocolName: "SCP02")
-            try SessionValidation.checkHostChallenge(hostChallenge, length: 8, protocolName: "SCP02")
-            let option = SCP02.Option(rawValue: i)
-            guard option.isExplicit else {
-                throw .invalidState(
-                    "SCP02 i=\(HexText.byte(i)) is implicit initiation, which has no INITIALIZE UPDATE; "
-                        + "use SecureChannelSession(implicitInitiation:...)"
-                )
-            }
-            let counter = response.sequenceCounter ?? []
-            sessionKeys = try SCP02.sessionKeys(cardKeys, sequenceCounter: counter, option: option)
-            expectedCardCryptogram = try SCP02.cardCryptogram(
-                sessionKeys,
-                hostChallenge: hostChallenge,
-                sequenceCounter: counter,
-                cardChallenge: response.cardChallenge
-            )
-            hostCryptogram = try SCP02.hostCryptogram(
-                sessionKeys,
-                hostChallenge: hostChallenge,
-                sequenceCounter: counter,
-                cardChallenge: response.cardChallenge
-            )
-            channel = .scp02(SCP02Channel(keys: sessionKeys, level: level, option: option))
+            channel = .scp02(SCP02Channel(keys: sessionKeys, level: level, option: SCP02.Option(rawValue: i)))
         case .scp03:
-            let option = response.implementationOption ?? 0
-            try SessionValidation.checkSCP03(level: level, option: option)
-            try SessionValidation.checkAES(cardKeys)
-            try SessionValidation.checkHostChallenge(
-                hostChallenge,
-                length: SCP03.challengeLength(option: option),
-                protocolName: "SCP03 i=\(HexText.byte(option))"
-            )
-            sessionKeys = try SCP03.sessionKeys(
-                cardKeys,
-                hostChallenge: hostChallenge,
-                cardChallenge: response.cardChallenge
-            )
-            expectedCardCryptogram = try SCP03.cryptogram(
-                sessionKeys,
-                constant: SCP03.Constant.cardCryptogram,
-                hostChallenge: hostChallenge,
-                cardChallenge: response.cardChallenge
-            )
-            hostCryptogram = try SCP03.cryptogram(
-                sessionKeys,
-                constant: SCP03.Constant.hostCryptogram,
-                hostChallenge: hostChallenge,
-                cardChallenge: response.cardChallenge
-            )
-            channel = .scp03(
-                SCP03Channel(keys: sessionKeys, level: level, macLength: SCP03.challengeLength(option: option))
-            )
+            let macLength = SCP03.challengeLength(option: response.implementationOption ?? 0)
+            channel = .scp03(SCP03Channel(keys: sessionKeys, level: level, macLength: macLength))
         }
         guard constantTimeEquals(expectedCardCryptogram, response.cardCryptogram) else {
             throw .cardCryptogramMismatch(
@@ -148,7 +98,7 @@ struct AwaitingInitializeUpdateResponseState: Sendable {
             response: response,
             cardKeys: cardKeys,
             sessionKeys: sessionKeys,
-            hostCryptogram: hostCryptogram,
+            hostCryptogram: handshake.hostCryptogram,
             channel: channel
         )
     }
@@ -182,24 +132,35 @@ enum SessionValidation {
         }
     }
 
-    /// Checks a level against the protocol's table and, for SCP01 and SCP02, the option.
-    static func checkLevel(_ level: SecurityLevel, scp: SecureChannelProtocol) throws(SecureChannelError) {
+    /// Checks that this module implements the SCP01 or SCP02 option; SCP03 options come from the card.
+    static func checkOption(_ scp: SecureChannelProtocol) throws(SecureChannelError) {
         switch scp {
         case .scp01(let i):
             guard SCP01.supportedOptions.contains(i) else {
                 throw .unsupportedProtocol("SCP01 i=\(HexText.byte(i)) is not implemented; supported are 05 and 15")
             }
-            guard SCP01.supportedLevels.contains(level.rawValue) else {
-                throw .unsupportedSecurityLevel("SCP01 allows security levels 00, 01 and 03, not \(level)")
-            }
         case .scp02(let i):
-            let option = SCP02.Option(rawValue: i)
-            guard option.isSupported else {
+            guard SCP02.Option(rawValue: i).isSupported else {
                 throw .unsupportedProtocol(
                     "SCP02 i=\(HexText.byte(i)) is not implemented; supported are explicit options such as 05, 15, "
                         + "45, 55, 75 and implicit 0A, 0B, 1A, 1B"
                 )
             }
+        case .scp03:
+            break
+        }
+    }
+
+    /// Checks a level against the protocol's table and, for SCP01 and SCP02, the option.
+    static func checkLevel(_ level: SecurityLevel, scp: SecureChannelProtocol) throws(SecureChannelError) {
+        try checkOption(scp)
+        switch scp {
+        case .scp01:
+            guard SCP01.supportedLevels.contains(level.rawValue) else {
+                throw .unsupportedSecurityLevel("SCP01 allows security levels 00, 01 and 03, not \(level)")
+            }
+        case .scp02(let i):
+            let option = SCP02.Option(rawValue: i)
             guard SCP02.supportedLevels.contains(level.rawValue) else {
                 throw .unsupportedSecurityLevel("SCP02 allows security levels 00, 01, 03, 11 and 13, not \(level)")
             }

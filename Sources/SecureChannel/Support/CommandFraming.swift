@@ -53,6 +53,19 @@ enum CommandFraming {
         cla & 0x40 != 0 ? cla & ~0x20 : cla & ~0x0C
     }
 
+    /// Whether the class byte carries exactly the secure messaging indication ``securedCLA(_:)`` sets.
+    ///
+    /// A card accepts a secured command only with this indication: bit `04` (and not `08`) for class
+    /// bytes without bit `40`, bit `20` for the others. Class `FF` is never valid.
+    static func hasSecureMessagingIndication(_ cla: UInt8) -> Bool {
+        cla != 0xFF && cla == securedCLA(plainCLA(cla))
+    }
+
+    /// Whether the class byte carries no secure messaging indication at all, as a plain command's does.
+    static func hasNoSecureMessagingIndication(_ cla: UInt8) -> Bool {
+        cla != 0xFF && cla == plainCLA(cla)
+    }
+
     /// Builds the secured command, keeping Le outside the MAC and after it.
     ///
     /// - Throws: ``SecureChannelError/Code/commandTooLong`` when `data` exceeds 255 bytes, saying by how much.
@@ -72,6 +85,29 @@ enum CommandFraming {
             data: data,
             le: command.le
         )
+    }
+
+    /// The plain command a card recovers from a secured one: class byte without secure messaging
+    /// indication, the plain data, and the Le that travelled outside the MAC.
+    static func plainCommand(_ secured: CommandAPDU, data: [UInt8]) -> CommandAPDU {
+        CommandAPDU(
+            cla: plainCLA(secured.cla),
+            ins: secured.ins,
+            p1: secured.p1,
+            p2: secured.p2,
+            data: data,
+            le: secured.le
+        )
+    }
+
+    /// Checks a secured response data length (at most 256 bytes, what a short Le asks for) on the card side.
+    static func checkResponseLength(_ count: Int, protocolName: String) throws(SecureChannelError) {
+        guard count <= 256 else {
+            throw .invalidArgument(
+                "with \(protocolName) the secured response data would be \(count) bytes, \(count - 256) more than "
+                    + "the 256 a short response carries; return less data per response"
+            )
+        }
     }
 
     /// Checks a secured data length before any MAC is computed, so a rejected command leaves the chain untouched.
