@@ -56,8 +56,8 @@ struct Scenario {
 }
 
 let script = try RepositoryLoader.source("Sequences/brokerage.yaml")
-let packageAID = try require_(ApplicationIdentifier(hex: "F0435351014252"))
-let appletAID = try require_(ApplicationIdentifier(hex: "F04353510142524B01"))
+let packageAID = try unwrapped(ApplicationIdentifier(hex: "F0435351014252"))
+let appletAID = try unwrapped(ApplicationIdentifier(hex: "F04353510142524B01"))
 func require_<T>(_ value: T?) throws -> T {
     guard let value else { throw CocoaError(.coderInvalidValue) }
     return value
@@ -101,7 +101,7 @@ func request(for cardPath: String) throws -> (CardData, BundleCompiler.Request) 
     )
     let selected = try keyFile.keySet(for: identity)
     let cardKeys = try selected.cardKeys(for: identity)
-    let kdd = try require_(identity.keyDiversificationData)
+    let kdd = try unwrapped(identity.keyDiversificationData)
     let response: [UInt8]
     if case .scp03 = selected.configuration.scp {
         response = try TestCard.scp03Response(
@@ -109,7 +109,7 @@ func request(for cardPath: String) throws -> (CardData, BundleCompiler.Request) 
             kdd: kdd,
             i: 0x70,
             sequenceCounter: [0, 0, 0x2A],
-            aid: try require_(selected.configuration.securityDomainAID),
+            aid: try unwrapped(selected.configuration.securityDomainAID),
             hostChallenge: hostChallenge
         )
     } else {
@@ -157,21 +157,49 @@ func rawCrypto(plan: CommandPlan, cardKeys: StaticKeys, scp03: Bool, payloadByte
             }
             var mac = try AESCMAC(key: sMAC)
             mac.update(chain)
-            mac.update([command.cla | 0x04, command.ins, command.p1, command.p2, UInt8(truncatingIfNeeded: data.count + 8)])
+            mac.update([
+                command.cla | 0x04, command.ins, command.p1, command.p2, UInt8(truncatingIfNeeded: data.count + 8),
+            ])
             mac.update(data)
             chain = try mac.finalize()
         }
     } else {
-        let sENC = try CardKey(.tripleDES, bytes: try cardKeys.enc.encrypt([0x01, 0x82, 0, 0x42] + [UInt8](repeating: 0, count: 12), mode: .cbc(iv: zero8)))
-        let sMAC = try CardKey(.tripleDES, bytes: try cardKeys.mac.encrypt([0x01, 0x01, 0, 0x42] + [UInt8](repeating: 0, count: 12), mode: .cbc(iv: zero8)))
-        _ = try CBCMAC.authenticationCode(for: Padding.iso9797Method2(hostChallenge + zero8, blockSize: 8), using: sENC, iv: zero8)
-        _ = try CBCMAC.authenticationCode(for: Padding.iso9797Method2(hostChallenge + zero8, blockSize: 8), using: sENC, iv: zero8)
+        let sENC = try CardKey(
+            .tripleDES,
+            bytes: try cardKeys.enc.encrypt(
+                [0x01, 0x82, 0, 0x42] + [UInt8](repeating: 0, count: 12),
+                mode: .cbc(iv: zero8)
+            )
+        )
+        let sMAC = try CardKey(
+            .tripleDES,
+            bytes: try cardKeys.mac.encrypt(
+                [0x01, 0x01, 0, 0x42] + [UInt8](repeating: 0, count: 12),
+                mode: .cbc(iv: zero8)
+            )
+        )
+        _ = try CBCMAC.authenticationCode(
+            for: Padding.iso9797Method2(hostChallenge + zero8, blockSize: 8),
+            using: sENC,
+            iv: zero8
+        )
+        _ = try CBCMAC.authenticationCode(
+            for: Padding.iso9797Method2(hostChallenge + zero8, blockSize: 8),
+            using: sENC,
+            iv: zero8
+        )
         var icv = zero8
         let icvKey = try sMAC.firstDESKey()
         for command in plan.commands {
             let plain = command.clearDataForSecureStage
-            let header: [UInt8] = [command.cla | 0x04, command.ins, command.p1, command.p2, UInt8(truncatingIfNeeded: plain.count + 8)]
-            let mac = try RetailMAC.authenticationCode(for: Padding.iso9797Method2(header + plain, blockSize: 8), using: sMAC, iv: icv)
+            let header: [UInt8] = [
+                command.cla | 0x04, command.ins, command.p1, command.p2, UInt8(truncatingIfNeeded: plain.count + 8),
+            ]
+            let mac = try RetailMAC.authenticationCode(
+                for: Padding.iso9797Method2(header + plain, blockSize: 8),
+                using: sMAC,
+                iv: icv
+            )
             icv = try icvKey.encrypt(mac, mode: .ecb)
             if !plain.isEmpty {
                 _ = try sENC.encrypt(Padding.iso9797Method2(plain, blockSize: 8), mode: .cbc(iv: zero8))
@@ -208,7 +236,12 @@ for (label, card, scp03) in [
     print(
         String(
             format: "%@: %d commands, %.1f bundles/s (%.2f ms each); raw crypto %.2f ms; ratio %.2fx",
-            label, commands, 1 / compileSeconds, compileSeconds * 1000, cryptoSeconds * 1000, compileSeconds / cryptoSeconds
+            label,
+            commands,
+            1 / compileSeconds,
+            compileSeconds * 1000,
+            cryptoSeconds * 1000,
+            compileSeconds / cryptoSeconds
         )
     )
 }
@@ -218,4 +251,11 @@ let largest = CAPBuilder(packageAID: packageAID, appletAIDs: [appletAID]).loadFi
 let (cardData, bundleRequest) = try request(for: "Sequences/cards/gp-test-card.yaml")
 let before = peakResidentMegabytes()
 _ = try BundleCompiler.compile(script, cardData: cardData, loader: try loader(capSize: largest), request: bundleRequest)
-print(String(format: "largest compact CAP (%d bytes of load file data): peak RSS %.1f MB (%.1f MB before)", largest, peakResidentMegabytes(), before))
+print(
+    String(
+        format: "largest compact CAP (%d bytes of load file data): peak RSS %.1f MB (%.1f MB before)",
+        largest,
+        peakResidentMegabytes(),
+        before
+    )
+)
