@@ -58,7 +58,7 @@ struct Scenario {
 let script = try RepositoryLoader.source("Sequences/brokerage.yaml")
 let packageAID = try unwrapped(ApplicationIdentifier(hex: "F0435351014252"))
 let appletAID = try unwrapped(ApplicationIdentifier(hex: "F04353510142524B01"))
-func require_<T>(_ value: T?) throws -> T {
+func unwrapped<T>(_ value: T?) throws -> T {
     guard let value else { throw CocoaError(.coderInvalidValue) }
     return value
 }
