@@ -30,7 +30,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // GlobalPlatform secure channels (SCP01, SCP02, SCP03): session keys, MAC chains, command wrapping.
-        .target(name: "SecureChannel", dependencies: ["APDUTypes", "CardCrypto"]),
+        .target(
+            name: "SecureChannel",
+            dependencies: ["APDUTypes", "CardCrypto", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // The pure compiler: YAML source in, diagnostics and command plans out.
         .target(
