@@ -149,6 +149,14 @@ struct CommandLineTests {
         #expect(expired.status == 1)
         #expect(expired.stderr.contains("expired"))
 
+        let chain = try Self.seqc([
+            "verify", goldenPath, "--public-key", "Sequences/keys/test-signing-key.pub.pem", "--now",
+            "2027-01-01T12:00:00Z",
+            "--keys", "Sequences/keys/test-keys.yaml",
+        ])
+        #expect(chain.status == 0, "\(chain.stderr)")
+        #expect(chain.stdout.contains("(MAC chain verified)"))
+
         let inspect = try Self.seqc(["inspect", goldenPath])
         #expect(inspect.status == 0)
         Self.expectGolden(inspect.stdout, "seqc-inspect-brokerage-scp03.txt")

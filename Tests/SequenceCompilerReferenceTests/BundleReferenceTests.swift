@@ -150,6 +150,54 @@ struct BundleReferenceTests {
         #expect(!verifier.verify(forged).isValid)
     }
 
+    /// The card's keys for a bundle case, as the key file gives them.
+    static func cardKeys(_ testCase: BundleCase) throws -> StaticKeys {
+        var problems = DiagnosticBag()
+        let cardData = try #require(
+            CardDataParser.parse(try RepositoryLoader.source(testCase.card), diagnostics: &problems)
+        )
+        let keyFile = try KeyFile(text: try RepositoryLoader.source("Sequences/keys/test-keys.yaml").text, path: "keys")
+        let identity = KeysIdentity.of(cardData)
+        return try keyFile.keySet(for: identity).cardKeys(for: identity)
+    }
+
+    /// Offline, with the keys, the whole MAC chain verifies as the card would check it.
+    @Test(arguments: try BundleCase.all())
+    func theMACChainVerifiesOnTheCardSide(_ testCase: BundleCase) throws {
+        let bundle = try #require(try testCase.compile().bundle)
+        let failures = MACChainCheck(cardKeys: try Self.cardKeys(testCase)).check(bundle)
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// Flipping one byte of any secured command makes the MAC-chain check fail at exactly that command.
+    @Test(arguments: try BundleCase.all().filter { $0.script.hasSuffix("brokerage.yaml") })
+    func aFlippedByteFailsTheChainAtThatCommand(_ testCase: BundleCase) throws {
+        let bundle = try #require(try testCase.compile().bundle)
+        let check = MACChainCheck(cardKeys: try Self.cardKeys(testCase))
+        var checked = 0
+        for command in bundle.payload.commands where command.apdu[1] != 0xA4 {
+            // Flip a byte of the data field (the MAC's last byte when there is no Le), never the length bytes.
+            let position = command.apdu.count - (command.apdu.count > 5 && command.apdu.last == 0x00 ? 2 : 1)
+            for mask: UInt8 in [0x01, 0x80] {
+                var tampered = bundle
+                tampered.payload.commands[command.index].apdu[position] ^= mask
+                let failures = check.check(tampered)
+                #expect(failures.first?.commandIndex == command.index, "command \(command.index): \(failures)")
+                #expect(failures.first?.code == .macChainInvalid)
+            }
+            checked += 1
+        }
+        #expect(checked == bundle.payload.commands.count)
+        // Wrong keys: the card's INITIALIZE UPDATE response cannot be reproduced.
+        let wrong = try CardKey(.aes, bytes: [UInt8](repeating: 0x47, count: 16))
+        let wrongKeys = StaticKeys(
+            sameKey: testCase.scp == "scp03"
+                ? wrong : try CardKey(.tripleDES, bytes: [UInt8](repeating: 0x47, count: 16)),
+            keyVersion: try Self.cardKeys(testCase).keyVersion
+        )
+        #expect(MACChainCheck(cardKeys: wrongKeys).check(bundle).first?.code == .macChainInvalid)
+    }
+
     @Test func commandsAfterSelectingAnotherApplicationAreRefused() throws {
         let testCase = try #require(try BundleCase.all().first { $0.scp == "scp03" })
         let script = SourceFile(

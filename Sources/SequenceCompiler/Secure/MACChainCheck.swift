@@ -1,0 +1,104 @@
+import APDUTypes
+public import BundleFormat
+import CardCrypto
+public import SecureChannel
+
+/// The offline MAC-chain check: replays a bundle's commands on the card side of its channel.
+///
+/// With the card's keys it rebuilds the card's INITIALIZE UPDATE response (which must equal the
+/// one recorded in the bundle), verifies EXTERNAL AUTHENTICATE, then unwraps every later command
+/// exactly as the card would: C-MAC against the chain, decryption, padding. The first command that
+/// does not verify is reported with its index; every command after it would be refused by the card.
+/// SELECT commands are not part of the channel and are skipped.
+public struct MACChainCheck: BundleCheck {
+    /// The card's static keys, already diversified for this card.
+    public var cardKeys: StaticKeys
+
+    /// Creates the check for one card's keys.
+    public init(cardKeys: StaticKeys) {
+        self.cardKeys = cardKeys
+    }
+
+    /// `mac-chain`.
+    public var name: String { "mac-chain" }
+
+    /// Replays the bundle; returns the first failure, if any.
+    public func check(_ bundle: SignedBundle) -> [BundleError] {
+        guard case .globalPlatform(let channel) = bundle.payload.secureChannel else {
+            return [
+                BundleError(code: .macChainInvalid, reason: "only GlobalPlatform channels are replayed offline so far")
+            ]
+        }
+        let scp: SecureChannelProtocol
+        switch channel.scp {
+        case .scp01: scp = .scp01(i: channel.iParameter)
+        case .scp02: scp = .scp02(i: channel.iParameter)
+        case .scp03: scp = .scp03
+        }
+        let identity = bundle.payload.card.identity
+        let configuration = CardSecureChannelSession.Configuration(
+            scp: scp,
+            scp03Option: channel.iParameter,
+            keyDiversificationData: identity.kdd ?? [],
+            securityDomainAID: identity.isdAID
+        )
+        let commands = bundle.payload.commands
+        do throws(SecureChannelError) {
+            guard let initializeUpdate = try? CommandAPDU(bytes: channel.initializeUpdate.command) else {
+                return [
+                    BundleError(code: .macChainInvalid, reason: "the recorded INITIALIZE UPDATE is not a command APDU")
+                ]
+            }
+            var card = try CardSecureChannelSession(
+                keys: cardKeys,
+                configuration: configuration,
+                sequenceCounter: channel.sequenceCounter,
+                cardChallenge: channel.sequenceCounter == nil || channel.scp != .scp03 ? channel.cardChallenge : nil,
+                initializeUpdate: initializeUpdate
+            )
+            guard let expected = card.initializeUpdateResponse?.data, expected == channel.initializeUpdate.response
+            else {
+                return [
+                    BundleError(
+                        code: .macChainInvalid,
+                        reason:
+                            "the card's INITIALIZE UPDATE response computed with these keys differs from the one the bundle was made for (wrong keys, key version or diversification)"
+                    )
+                ]
+            }
+            var first = true
+            for command in commands {
+                let apdu: CommandAPDU
+                do {
+                    apdu = try CommandAPDU(bytes: command.apdu)
+                } catch {
+                    return [
+                        BundleError(code: .macChainInvalid, reason: "not a command APDU", commandIndex: command.index)
+                    ]
+                }
+                if apdu.ins == 0xA4 && apdu.cla & 0x0C == 0 {
+                    continue
+                }
+                do throws(SecureChannelError) {
+                    if first {
+                        try card.receiveExternalAuthenticate(apdu)
+                        first = false
+                    } else {
+                        _ = try card.unwrap(apdu)
+                    }
+                } catch {
+                    return [
+                        BundleError(
+                            code: .macChainInvalid,
+                            reason: "the card would refuse this command: \(error.code)",
+                            commandIndex: command.index
+                        )
+                    ]
+                }
+            }
+            return []
+        } catch {
+            return [BundleError(code: .macChainInvalid, reason: "cannot rebuild the card's session: \(error)")]
+        }
+    }
+}
