@@ -19,6 +19,12 @@ struct BundleOptions: ParsableArguments {
     @Option(help: "The card's INITIALIZE UPDATE response (hex, with or without the 9000 status word).")
     var initializeUpdateResponse: String?
 
+    @Option(
+        help:
+            "Instead of a response: the SCP03 sequence counter the card will use (hex, 3 bytes), to precompute the session."
+    )
+    var sequenceCounter: String?
+
     @Option(help: "When the bundle is issued (ISO 8601 UTC, such as 2027-01-01T00:00:00Z); now by default.")
     var issuedAt: String?
 
@@ -39,8 +45,15 @@ struct BundleOptions: ParsableArguments {
         guard let challenge = hostChallenge, Hex.bytes(challenge) != nil else {
             throw ValidationError("--keys needs --host-challenge as hex")
         }
-        guard let response = initializeUpdateResponse, Hex.bytes(response) != nil else {
-            throw ValidationError("--keys needs --initialize-update-response as hex")
+        switch (initializeUpdateResponse, sequenceCounter) {
+        case (let response?, nil):
+            guard Hex.bytes(response) != nil else { throw ValidationError("--initialize-update-response must be hex") }
+        case (nil, let counter?):
+            guard Hex.bytes(counter)?.count == 3 else {
+                throw ValidationError("--sequence-counter must be 3 bytes of hex")
+            }
+        default:
+            throw ValidationError("--keys needs either --initialize-update-response or --sequence-counter")
         }
         if let issuedAt, BundleTimestamp(iso8601: issuedAt) == nil {
             throw ValidationError("--issued-at must be like 2027-01-01T00:00:00Z")
@@ -70,7 +83,7 @@ struct BundleOptions: ParsableArguments {
                 ? try P256BundleSigner(pemRepresentation: signerText)
                 : try Ed25519BundleSigner(pemRepresentation: signerText)
             var response = Hex.bytes(initializeUpdateResponse ?? "") ?? []
-            if !response.suffix(2).elementsEqual([0x90, 0x00]) {
+            if !response.isEmpty && !response.suffix(2).elementsEqual([0x90, 0x00]) {
                 response += [0x90, 0x00]
             }
             var generator = SystemRandomNumberGenerator()
@@ -82,7 +95,8 @@ struct BundleOptions: ParsableArguments {
                 signer: signer,
                 issuedAt: issuedAt.flatMap(BundleTimestamp.init(iso8601:)) ?? BundleTimestamp(Date()),
                 lifetime: validFor,
-                bundleID: bundleID.flatMap { Hex.bytes($0) } ?? BundlePayload.randomID(using: &generator)
+                bundleID: bundleID.flatMap { Hex.bytes($0) } ?? BundlePayload.randomID(using: &generator),
+                sequenceCounter: sequenceCounter.flatMap { Hex.bytes($0) }
             )
         } catch {
             Output.err("error: \(error)\n")

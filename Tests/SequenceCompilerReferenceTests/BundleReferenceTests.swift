@@ -20,6 +20,13 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
     /// second), except rotate-keys under SCP02: it loads AES keys, which an SCP02 DEK cannot carry.
     static func all() throws -> [BundleCase] {
         try allPairs().filter { !($0.script.hasSuffix("rotate-keys.yaml") && $0.scp == "scp02") }
+            + [
+                BundleCase(
+                    script: "Sequences/brokerage.yaml",
+                    card: "Sequences/cards/gp-test-card.yaml",
+                    scp: "scp03-precomputed"
+                )
+            ]
     }
 
     static func allPairs() throws -> [BundleCase] {
@@ -48,7 +55,9 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
         let cardKeys = try selected.cardKeys(for: identity)
         let kdd = try #require(identity.keyDiversificationData)
         let response: [UInt8]
-        if scp == "scp03" {
+        if scp == "scp03-precomputed" {
+            response = []
+        } else if scp == "scp03" {
             response = try TestCard.scp03Response(
                 keys: cardKeys,
                 kdd: kdd,
@@ -73,7 +82,8 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
             initializeUpdateResponse: response,
             signer: try Self.signer(),
             issuedAt: Self.issuedAt,
-            bundleID: Self.bundleID
+            bundleID: Self.bundleID,
+            sequenceCounter: scp == "scp03-precomputed" ? [0x00, 0x00, 0x2B] : nil
         )
         return try BundleCompiler.compile(
             try source ?? RepositoryLoader.source(script),
@@ -123,8 +133,9 @@ struct BundleReferenceTests {
         // EXTERNAL AUTHENTICATE first, then every planned command but the leading SELECT of the
         // security domain (the probe selected it before INITIALIZE UPDATE); SELECT is never wrapped.
         let plan = try #require(result.plan)
-        #expect(bundle.payload.commands.count == plan.commands.count)
-        #expect(bundle.payload.commands.first?.apdu.prefix(2) == [0x84, 0x82])
+        let precomputed = testCase.scp.hasSuffix("precomputed")
+        #expect(bundle.payload.commands.count == plan.commands.count + (precomputed ? 1 : 0))
+        #expect(bundle.payload.commands.first?.apdu.prefix(2) == (precomputed ? [0x80, 0x50] : [0x84, 0x82]))
         #expect(
             bundle.payload.commands.dropFirst().allSatisfy {
                 $0.apdu[1] == 0xA4 ? $0.apdu[0] == 0x00 : $0.apdu[0] == 0x84
@@ -175,7 +186,7 @@ struct BundleReferenceTests {
         let bundle = try #require(try testCase.compile().bundle)
         let check = MACChainCheck(cardKeys: try Self.cardKeys(testCase))
         var checked = 0
-        for command in bundle.payload.commands where command.apdu[1] != 0xA4 {
+        for command in bundle.payload.commands where command.apdu[1] != 0xA4 && command.apdu[1] != 0x50 {
             // Flip a byte of the data field (the MAC's last byte when there is no Le), never the length bytes.
             let position = command.apdu.count - (command.apdu.count > 5 && command.apdu.last == 0x00 ? 2 : 1)
             for mask: UInt8 in [0x01, 0x80] {
@@ -187,7 +198,7 @@ struct BundleReferenceTests {
             }
             checked += 1
         }
-        #expect(checked == bundle.payload.commands.count)
+        #expect(checked == bundle.payload.commands.count - (testCase.scp.hasSuffix("precomputed") ? 1 : 0))
         // Wrong keys: the card's INITIALIZE UPDATE response cannot be reproduced.
         let wrong = try CardKey(.aes, bytes: [UInt8](repeating: 0x47, count: 16))
         let wrongKeys = StaticKeys(

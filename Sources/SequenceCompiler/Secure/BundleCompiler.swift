@@ -17,8 +17,14 @@ public enum BundleCompiler {
         public var configuration: SecureChannelSession.Configuration
         /// The host challenge the INITIALIZE UPDATE was sent with.
         public var hostChallenge: [UInt8]
-        /// The card's INITIALIZE UPDATE response: data and status word.
+        /// The card's INITIALIZE UPDATE response (data and status word), or empty to precompute it.
+        ///
+        /// Empty means a precomputed bundle: the card's SCP03 challenge is pseudo-random, so with
+        /// ``sequenceCounter`` (the counter the card will use: the one GET DATA reads, plus one) the
+        /// server computes the card's response itself and the bundle starts with INITIALIZE UPDATE.
         public var initializeUpdateResponse: [UInt8]
+        /// The SCP03 sequence counter the card will use, for a precomputed bundle.
+        public var sequenceCounter: [UInt8]?
         /// Signs the bundle.
         public var signer: any BundleSigner
         /// When the bundle is issued.
@@ -37,8 +43,10 @@ public enum BundleCompiler {
             signer: any BundleSigner,
             issuedAt: BundleTimestamp,
             lifetime: Int64 = 86_400,
-            bundleID: [UInt8]
+            bundleID: [UInt8],
+            sequenceCounter: [UInt8]? = nil
         ) {
+            self.sequenceCounter = sequenceCounter
             self.keys = keys
             self.configuration = configuration
             self.hostChallenge = hostChallenge
@@ -90,7 +98,12 @@ public enum BundleCompiler {
                 configuration: request.configuration,
                 hostChallenge: request.hostChallenge
             )
-            try session.receiveInitializeUpdateResponse(request.initializeUpdateResponse)
+            let precomputed = request.initializeUpdateResponse.isEmpty
+            let cardResponse =
+                precomputed
+                ? try Self.predictedResponse(request, cardData: cardData, command: session.initializeUpdateCommand)
+                : request.initializeUpdateResponse
+            try session.receiveInitializeUpdateResponse(cardResponse)
             let externalAuthenticate = try session.externalAuthenticateCommand()
             guard let response = session.initializeUpdateResponse else {
                 throw SecureChannelError(
@@ -111,6 +124,8 @@ public enum BundleCompiler {
                 plan: plan,
                 cardData: cardData,
                 request: request,
+                cardResponse: cardResponse,
+                precomputed: precomputed,
                 response: response,
                 externalAuthenticate: externalAuthenticate,
                 secured: secured
@@ -156,10 +171,48 @@ public enum BundleCompiler {
         }
     }
 
+    /// The card's INITIALIZE UPDATE response, computed as the card will compute it (SCP03 with
+    /// pseudo-random challenges only): from its static keys, the next sequence counter and its AID.
+    static func predictedResponse(
+        _ request: Request,
+        cardData: CardData,
+        command: CommandAPDU?
+    ) throws(SecureChannelError) -> [UInt8] {
+        guard case .scp03 = request.configuration.scp, let counter = request.sequenceCounter,
+            let command, let kdd = bytes(cardData, .keyDiversificationData),
+            let aid = request.configuration.securityDomainAID
+                ?? bytes(cardData, .issuerSecurityDomain).flatMap({ ApplicationIdentifier($0) })
+        else {
+            throw SecureChannelError(
+                code: .invalidArgument,
+                reason:
+                    "a precomputed bundle needs SCP03 with pseudo-random challenges, the sequence counter, the card's KDD and the security domain AID"
+            )
+        }
+        let cardKeys = try request.configuration.diversification.diversify(request.keys, keyDiversificationData: kdd)
+        let card = try CardSecureChannelSession(
+            keys: cardKeys,
+            configuration: CardSecureChannelSession.Configuration(
+                scp: .scp03,
+                scp03Option: 0x70,
+                keyDiversificationData: kdd,
+                securityDomainAID: aid
+            ),
+            sequenceCounter: counter,
+            initializeUpdate: command
+        )
+        guard let response = card.initializeUpdateResponse else {
+            throw SecureChannelError(code: .invalidState, reason: "no INITIALIZE UPDATE response to predict")
+        }
+        return response.bytes
+    }
+
     private static func payload(
         plan: CommandPlan,
         cardData: CardData,
         request: Request,
+        cardResponse: [UInt8],
+        precomputed: Bool,
         response: InitializeUpdate.Response,
         externalAuthenticate: CommandAPDU,
         secured: [SecuredCommand]
@@ -193,13 +246,13 @@ public enum BundleCompiler {
             iParameter = response.implementationOption ?? 0
         }
         let level = BundleSecurityLevel(rawValue: request.configuration.securityLevel.rawValue) ?? .cMAC
-        let responseData = Array(request.initializeUpdateResponse.dropLast(2))
+        let responseData = Array(cardResponse.dropLast(2))
         let session = BundleSecureChannel.GlobalPlatformSession(
             scp: scp,
             iParameter: iParameter,
             keyVersion: response.keyVersion,
             securityLevel: level,
-            mode: .online,
+            mode: precomputed ? .precomputed : .online,
             hostChallenge: request.hostChallenge,
             cardChallenge: response.cardChallenge,
             sequenceCounter: response.sequenceCounter,
@@ -211,9 +264,17 @@ public enum BundleCompiler {
                 response: responseData
             )
         )
-        var commands = [
-            BundleCommand(index: 0, command: externalAuthenticate, note: "EXTERNAL AUTHENTICATE")
-        ]
+        var commands: [BundleCommand] = []
+        if precomputed {
+            let command = InitializeUpdate.commandBytes(
+                keyVersion: request.keys.keyVersion,
+                hostChallenge: request.hostChallenge
+            )
+            commands.append(BundleCommand(index: 0, apdu: command, note: "INITIALIZE UPDATE"))
+        }
+        commands.append(
+            BundleCommand(index: commands.count, command: externalAuthenticate, note: "EXTERNAL AUTHENTICATE")
+        )
         for command in secured {
             commands.append(
                 BundleCommand(
