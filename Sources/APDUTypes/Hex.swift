@@ -46,18 +46,26 @@ public enum Hex {
         try? parse(text).get()
     }
 
-    /// Formats bytes as upper-case hex digits with no separators.
+    private static let digits = Array("0123456789ABCDEF".utf8)
+
+    /// Formats bytes as upper-case hex digits, optionally with a separator between bytes.
+    ///
+    /// Builds the UTF-8 bytes first and makes one string of them: bundles hex-encode every
+    /// command, so this is on the compiler's hot path.
     public static func string(_ bytes: some Sequence<UInt8>, separator: String = "") -> String {
-        let digits: [Character] = Array("0123456789ABCDEF")
-        var out = ""
+        let separatorBytes = Array(separator.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * (2 + separatorBytes.count))
         var first = true
         for byte in bytes {
-            if !first { out += separator }
+            if !first && !separatorBytes.isEmpty {
+                out.append(contentsOf: separatorBytes)
+            }
             first = false
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
