@@ -86,18 +86,11 @@ func request(for cardPath: String) throws -> (CardData, BundleCompiler.Request) 
     guard let cardData = CardDataParser.parse(try RepositoryLoader.source(cardPath), diagnostics: &problems) else {
         throw CocoaError(.coderInvalidValue)
     }
-    func bytes(_ source: FieldSource) -> [UInt8]? {
-        switch cardData.value(for: source) {
-        case .scalar(let text, _)?: Hex.bytes(text)
-        case .bytes(let bytes, _)?: bytes
-        default: nil
-        }
-    }
     let identity = CardIdentity(
-        isdAID: bytes(.issuerSecurityDomain),
-        iin: bytes(.iin),
-        cin: bytes(.cin),
-        keyDiversificationData: bytes(.keyDiversificationData)
+        isdAID: cardData.bytes(for: .issuerSecurityDomain),
+        iin: cardData.bytes(for: .iin),
+        cin: cardData.bytes(for: .cin),
+        keyDiversificationData: cardData.bytes(for: .keyDiversificationData)
     )
     let selected = try keyFile.keySet(for: identity)
     let cardKeys = try selected.cardKeys(for: identity)

@@ -97,18 +97,11 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
 /// The identification a key store matches, from card data.
 enum KeysIdentity {
     static func of(_ data: CardData) -> CardIdentity {
-        func bytes(_ source: FieldSource) -> [UInt8]? {
-            switch data.value(for: source) {
-            case .scalar(let text, _)?: Hex.bytes(text)
-            case .bytes(let bytes, _)?: bytes
-            default: nil
-            }
-        }
-        return CardIdentity(
-            isdAID: bytes(.issuerSecurityDomain),
-            iin: bytes(.iin),
-            cin: bytes(.cin),
-            keyDiversificationData: bytes(.keyDiversificationData)
+        CardIdentity(
+            isdAID: data.bytes(for: .issuerSecurityDomain),
+            iin: data.bytes(for: .iin),
+            cin: data.bytes(for: .cin),
+            keyDiversificationData: data.bytes(for: .keyDiversificationData)
         )
     }
 }

@@ -1,3 +1,5 @@
+import APDUTypes
+
 /// What the server knows of one card: its identification data and the per-card record.
 ///
 /// Read from a card-data YAML file by ``CardDataParser`` (for `seqc compile`) or built by the
@@ -23,6 +25,15 @@ public struct CardData: Hashable, Sendable {
         self.identification = identification
         self.record = record
         self.source = source
+    }
+
+    /// The bytes a field source names: hex text or bytes cut from the CPLC, or `nil`.
+    public func bytes(for source: FieldSource) -> [UInt8]? {
+        switch value(for: source) {
+        case .scalar(let text, _)?: Hex.bytes(text)
+        case .bytes(let bytes, _)?: bytes
+        default: nil
+        }
     }
 
     /// The value a field source names, if present.

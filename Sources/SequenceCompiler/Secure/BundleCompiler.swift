@@ -118,7 +118,7 @@ public enum BundleCompiler {
             }
             plan = compiledPlan
             let securityDomain =
-                request.configuration.securityDomainAID?.bytes ?? Self.bytes(cardData, .issuerSecurityDomain)
+                request.configuration.securityDomainAID?.bytes ?? cardData.bytes(for: .issuerSecurityDomain)
             let secured = try SecureStage.secure(plan, session: &session, securityDomain: securityDomain)
             payload = Self.payload(
                 plan: plan,
@@ -163,14 +163,6 @@ public enum BundleCompiler {
         return CompileOptions(secureChannel: channel, securityLevel: level, macLength: macLength)
     }
 
-    static func bytes(_ cardData: CardData, _ source: FieldSource) -> [UInt8]? {
-        switch cardData.value(for: source) {
-        case .scalar(let text, _)?: Hex.bytes(text)
-        case .bytes(let bytes, _)?: bytes
-        default: nil
-        }
-    }
-
     /// The card's INITIALIZE UPDATE response, computed as the card will compute it (SCP03 with
     /// pseudo-random challenges only): from its static keys, the next sequence counter and its AID.
     static func predictedResponse(
@@ -179,9 +171,9 @@ public enum BundleCompiler {
         command: CommandAPDU?
     ) throws(SecureChannelError) -> [UInt8] {
         guard case .scp03 = request.configuration.scp, let counter = request.sequenceCounter,
-            let command, let kdd = bytes(cardData, .keyDiversificationData),
+            let command, let kdd = cardData.bytes(for: .keyDiversificationData),
             let aid = request.configuration.securityDomainAID
-                ?? bytes(cardData, .issuerSecurityDomain).flatMap({ ApplicationIdentifier($0) })
+                ?? cardData.bytes(for: .issuerSecurityDomain).flatMap({ ApplicationIdentifier($0) })
         else {
             throw SecureChannelError(
                 code: .invalidArgument,
@@ -217,20 +209,13 @@ public enum BundleCompiler {
         externalAuthenticate: CommandAPDU,
         secured: [SecuredCommand]
     ) -> BundlePayload {
-        func bytes(_ source: FieldSource) -> [UInt8]? {
-            switch cardData.value(for: source) {
-            case .scalar(let text, _)?: Hex.bytes(text)
-            case .bytes(let bytes, _)?: bytes
-            default: nil
-            }
-        }
         let identity = BundleCardIdentity(
-            isdAID: bytes(.issuerSecurityDomain).flatMap { ApplicationIdentifier($0) },
-            iin: bytes(.iin),
-            cin: bytes(.cin),
+            isdAID: cardData.bytes(for: .issuerSecurityDomain).flatMap { ApplicationIdentifier($0) },
+            iin: cardData.bytes(for: .iin),
+            cin: cardData.bytes(for: .cin),
             kdd: response.keyDiversificationData,
-            icFabricator: bytes(.cplc(.icFabricator)),
-            icSerialNumber: bytes(.cplc(.icSerialNumber))
+            icFabricator: cardData.bytes(for: .cplc(.icFabricator)),
+            icSerialNumber: cardData.bytes(for: .cplc(.icSerialNumber))
         )
         let scp: BundleSecureChannel.GlobalPlatformSession.SCP
         let iParameter: UInt8
