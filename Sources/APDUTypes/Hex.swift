@@ -48,6 +48,21 @@ public enum Hex {
 
     private static let digits = Array("0123456789ABCDEF".utf8)
 
+    /// Formats an array of bytes as upper-case hex digits with no separators, writing the string in place.
+    public static func string(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { input in
+            String(unsafeUninitializedCapacity: input.count * 2) { output in
+                digits.withUnsafeBufferPointer { table in
+                    for (index, byte) in input.enumerated() {
+                        output[2 * index] = table[Int(byte >> 4)]
+                        output[2 * index + 1] = table[Int(byte & 0x0F)]
+                    }
+                }
+                return input.count * 2
+            }
+        }
+    }
+
     /// Formats bytes as upper-case hex digits, optionally with a separator between bytes.
     ///
     /// Builds the UTF-8 bytes first and makes one string of them: bundles hex-encode every

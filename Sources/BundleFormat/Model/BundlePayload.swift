@@ -58,7 +58,7 @@ public struct BundlePayload: Hashable, Sendable {
     ///
     /// Catches in-memory values that the JSON form cannot carry: wrong lengths, an empty name,
     /// a malformed status word pattern, a timestamp outside years 1970 to 9999.
-    func checkEncodable() throws(BundleError) {
+    func checkEncodable(json: JSONValue) throws(BundleError) {
         let decoded = try BundlePayload(json: json)
         guard decoded == self else {
             throw .malformed("the payload does not survive encoding and decoding unchanged")

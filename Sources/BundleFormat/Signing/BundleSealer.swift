@@ -23,13 +23,17 @@ public struct BundleSealer: Sendable {
             payload: payload,
             signature: BundleSignature(algorithm: signer.publicKey.algorithm, keyID: [], value: [])
         )
-        for check in [FormatCheck(), StructureCheck()] as [any BundleCheck] {
-            if let problem = check.check(unsigned).first {
-                throw problem
-            }
+        if let problem = FormatCheck().check(unsigned).first {
+            throw problem
+        }
+        // The JSON form is built once: checked for a lossless round trip, then signed.
+        let json = payload.json
+        try payload.checkEncodable(json: json)
+        if let problem = StructureCheck().problems(in: payload).first {
+            throw problem
         }
         let publicKey = signer.publicKey
-        let bytes = payload.canonicalBytes()
+        let bytes = JSONWriter.canonical(json)
         let value: [UInt8]
         do {
             value = try signer.sign(bytes)

@@ -25,12 +25,16 @@ public struct StructureCheck: BundleCheck {
 
     /// Reports every structural problem.
     public func check(_ bundle: SignedBundle) -> [BundleError] {
-        let payload = bundle.payload
         do throws(BundleError) {
-            try payload.checkEncodable()
+            try bundle.payload.checkEncodable(json: bundle.payload.json)
         } catch {
             return [error]
         }
+        return problems(in: bundle.payload)
+    }
+
+    /// The structural problems of a payload already known to survive encoding.
+    func problems(in payload: BundlePayload) -> [BundleError] {
         var problems: [BundleError] = []
         if payload.commands.isEmpty {
             problems.append(.invalidStructure("the bundle has no commands"))
