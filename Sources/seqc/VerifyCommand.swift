@@ -3,6 +3,7 @@ import ArgumentParser
 import BundleFormat
 import Foundation
 import KeyStore
+import SecureChannel
 import SequenceCompiler
 
 /// `seqc verify`: check a bundle's signature and structure offline.
@@ -34,6 +35,19 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "A key file: also replay the whole MAC chain as the card would, offline.")
     var keys: String?
 
+    /// The card's keys for a bundle: the key set its card identity selects, diversified with its KDD.
+    static func cardKeys(for bundle: SignedBundle, keyFile path: String) throws -> StaticKeys {
+        let keyFile = try KeyFile(text: try FileSystemResourceLoader.source(path).text, path: path)
+        let identity = bundle.payload.card.identity
+        let card = CardIdentity(
+            isdAID: identity.isdAID?.bytes,
+            iin: identity.iin,
+            cin: identity.cin,
+            keyDiversificationData: identity.kdd
+        )
+        return try keyFile.keySet(for: card).cardKeys(for: card)
+    }
+
     func run() throws {
         let bytes: [UInt8]
         let key: BundlePublicKey
@@ -51,15 +65,7 @@ struct VerifyCommand: ParsableCommand {
         if let keys {
             do {
                 let decoded = try SignedBundle.decode(bytes)
-                let keyFile = try KeyFile(text: try FileSystemResourceLoader.source(keys).text, path: keys)
-                let identity = decoded.payload.card.identity
-                let card = CardIdentity(
-                    isdAID: identity.isdAID?.bytes,
-                    iin: identity.iin,
-                    cin: identity.cin,
-                    keyDiversificationData: identity.kdd
-                )
-                verifier.checks.append(MACChainCheck(cardKeys: try keyFile.keySet(for: card).cardKeys(for: card)))
+                verifier.checks.append(MACChainCheck(cardKeys: try Self.cardKeys(for: decoded, keyFile: keys)))
             } catch {
                 Output.err("\(bundle): error: \(error)\n")
                 throw ExitCode.failure
@@ -87,18 +93,50 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show a signed bundle in human terms: steps, source lines, decoded commands.",
-        discussion: "Sensitive data is shown as '**'. The signature is not checked: use 'seqc verify' for that."
+        discussion: """
+            Sensitive data is shown as '**'. The signature is not checked: use 'seqc verify' for \
+            that. With --keys the channel is replayed on the card side and every command is also \
+            shown as the card receives it (MAC removed, data decrypted; secrets encrypted under \
+            the DEK stay encrypted, and sensitive commands stay hidden).
+            """
     )
 
     @Argument(help: "The bundle file.")
     var bundle: String
 
+    @Option(help: "A key file: also show each command as the card receives it.")
+    var keys: String?
+
     func run() throws {
+        let decoded: SignedBundle
         do {
-            let decoded = try SignedBundle.decode(try FileSystemResourceLoader.read(bundle))
-            Output.out(BundleDescription.render(decoded))
+            decoded = try SignedBundle.decode(try FileSystemResourceLoader.read(bundle))
         } catch {
             Output.err("\(bundle): error: \(error)\n")
+            throw ExitCode.failure
+        }
+        Output.out(BundleDescription.render(decoded))
+        guard let keys else { return }
+        let cardKeys: StaticKeys
+        do {
+            cardKeys = try VerifyCommand.cardKeys(for: decoded, keyFile: keys)
+        } catch {
+            Output.err("\(bundle): error: \(error)\n")
+            throw ExitCode.failure
+        }
+        switch MACChainCheck(cardKeys: cardKeys).replay(decoded) {
+        case .success(let commands):
+            var text = "\nas the card receives them (MAC chain verified):\n"
+            for plain in commands {
+                let sensitive = decoded.payload.commands[plain.index].sensitive
+                let apdu = plain.command
+                let header = Hex.string([apdu.cla, apdu.ins, apdu.p1, apdu.p2])
+                let data = sensitive ? String(repeating: "**", count: apdu.data.count) : Hex.string(apdu.data)
+                text += "[\(plain.index)] \(header) \(data)\n"
+            }
+            Output.out(text)
+        case .failure(let error):
+            Output.err("\(bundle): command \(error.commandIndex.map(String.init) ?? "-"): error: \(error.message)\n")
             throw ExitCode.failure
         }
     }

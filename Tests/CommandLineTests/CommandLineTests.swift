@@ -160,6 +160,14 @@ struct CommandLineTests {
         let inspect = try Self.seqc(["inspect", goldenPath])
         #expect(inspect.status == 0)
         Self.expectGolden(inspect.stdout, "seqc-inspect-brokerage-scp03.txt")
+
+        // With keys: every command as the card receives it; the plain DELETE of the old version
+        // is the plan's DELETE, and the order-signing key stays hidden.
+        let plain = try Self.seqc(["inspect", goldenPath, "--keys", "Sequences/keys/test-keys.yaml"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains("as the card receives them (MAC chain verified)"))
+        #expect(plain.stdout.contains("[1] 80E40080 4F07F0435351014252"))
+        #expect(!plain.stdout.contains("00112233445566778899AABBCCDDEEFF"))
     }
 
     @Test func aPrecomputedBundleNeedsOnlyTheSequenceCounter() throws {
