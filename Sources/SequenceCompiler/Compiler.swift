@@ -69,6 +69,60 @@ public enum Compiler {
         )
     }
 
+    /// A script parsed once, with its includes and components read, ready to compile for many cards.
+    ///
+    /// A server keeps one per catalogue entry: parsing the YAML and reading the CAP file then
+    /// happen once, and each card costs only resolving, lowering, securing and signing.
+    public struct PreparedSequence: Sendable {
+        /// The parsed document, or `nil` when the YAML could not be read.
+        public var document: SequenceDocument?
+        /// The loaded components by name.
+        var components: [String: LoadedComponent]
+        /// SHA-256 over the script, its includes and its components.
+        public var sourceDigest: [UInt8]
+        /// The problems found while preparing.
+        public var diagnostics: [Diagnostic]
+        /// Every source read.
+        public var sources: [SourceFile]
+        /// Whether preparing found an error.
+        public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// Parses a script and reads its includes and components, once.
+    ///
+    /// - Parameters:
+    ///   - source: The script.
+    ///   - loader: Reads includes and components.
+    /// - Returns: The prepared script; compile it with ``compile(_:cardData:options:)``.
+    public static func prepare(_ source: SourceFile, loader: any ResourceLoader) -> PreparedSequence {
+        var diagnostics = DiagnosticBag()
+        var parser = DocumentParser(loader: loader)
+        guard let document = parser.parse(source, diagnostics: &diagnostics) else {
+            return PreparedSequence(
+                document: nil,
+                components: [:],
+                sourceDigest: [],
+                diagnostics: diagnostics.diagnostics,
+                sources: [source] + parser.includedSources
+            )
+        }
+        let loaded = ComponentLoader.load(document, loader: loader, diagnostics: &diagnostics)
+        var hasher = SHA256()
+        for text in ([source] + document.includedSources).map(\.text) {
+            hasher.update(data: Array(text.utf8))
+        }
+        for bytes in loaded.digestInput {
+            hasher.update(data: bytes)
+        }
+        return PreparedSequence(
+            document: document,
+            components: loaded.components,
+            sourceDigest: Array(hasher.finalize()),
+            diagnostics: diagnostics.diagnostics,
+            sources: [source] + document.includedSources
+        )
+    }
+
     /// Compiles a script for one card into its plain command plan.
     ///
     /// - Parameters:
@@ -83,18 +137,28 @@ public enum Compiler {
         loader: any ResourceLoader,
         options: CompileOptions = CompileOptions()
     ) -> CompileResult {
+        compile(prepare(source, loader: loader), cardData: cardData, options: options)
+    }
+
+    /// Compiles a prepared script for one card into its plain command plan.
+    ///
+    /// - Parameters:
+    ///   - prepared: The script, parsed once by ``prepare(_:loader:)``.
+    ///   - cardData: The card's identification data and per-card record.
+    ///   - options: The secure-channel facts that set block sizes.
+    /// - Returns: The plan when there were no errors, and every diagnostic (the preparation's included).
+    public static func compile(
+        _ prepared: PreparedSequence,
+        cardData: CardData,
+        options: CompileOptions = CompileOptions()
+    ) -> CompileResult {
         var diagnostics = DiagnosticBag()
-        var parser = DocumentParser(loader: loader)
+        diagnostics.append(contentsOf: prepared.diagnostics)
         let cardSources = cardData.source.map { [$0] } ?? []
-        guard let document = parser.parse(source, diagnostics: &diagnostics) else {
-            return CompileResult(
-                plan: nil,
-                diagnostics: diagnostics.diagnostics,
-                sources: [source] + parser.includedSources + cardSources
-            )
+        let sources = prepared.sources + cardSources
+        guard let document = prepared.document else {
+            return CompileResult(plan: nil, diagnostics: diagnostics.diagnostics, sources: sources)
         }
-        let sources = [source] + document.includedSources + cardSources
-        let loaded = ComponentLoader.load(document, loader: loader, diagnostics: &diagnostics)
         let profile = chooseProfile(document, cardData: cardData, diagnostics: &diagnostics)
         let values = FieldResolver.resolve(
             document.fields,
@@ -110,24 +174,17 @@ public enum Compiler {
             document,
             profile: profile,
             fieldValues: values,
-            components: loaded.components,
+            components: prepared.components,
             options: options,
             diagnostics: &diagnostics
         )
         guard !diagnostics.hasErrors else {
             return CompileResult(plan: nil, diagnostics: diagnostics.diagnostics, sources: sources)
         }
-        var hasher = SHA256()
-        for text in ([source] + document.includedSources).map(\.text) {
-            hasher.update(data: Array(text.utf8))
-        }
-        for bytes in loaded.digestInput {
-            hasher.update(data: bytes)
-        }
         let plan = CommandPlan(
             sequence: document.name.value,
             version: document.version.value,
-            sourceDigest: Array(hasher.finalize()),
+            sourceDigest: prepared.sourceDigest,
             profile: profile,
             options: options,
             steps: steps

@@ -31,9 +31,18 @@ struct ReferenceTests {
         ) {
             Issue.record(Comment(rawValue: failure))
         }
-        // Same input, same bytes.
+        // Same input, same bytes; also when the script is prepared once and compiled from that.
         let again = try #require(try testCase.compile().result?.plan)
         #expect(PlanListing.render(again) == listing)
+        if let card = testCase.card {
+            var problems = DiagnosticBag()
+            let cardData = try #require(CardDataParser.parse(try RepositoryLoader.source(card), diagnostics: &problems))
+            let prepared = Compiler.prepare(try RepositoryLoader.source(testCase.script), loader: RepositoryLoader())
+            let fromPrepared = try #require(
+                Compiler.compile(prepared, cardData: cardData, options: testCase.options).plan
+            )
+            #expect(PlanListing.render(fromPrepared) == listing)
+        }
     }
 
     @Test(arguments: try ReferenceCase.sequences())

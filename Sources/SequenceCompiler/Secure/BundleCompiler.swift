@@ -89,6 +89,18 @@ public enum BundleCompiler {
         loader: any ResourceLoader,
         request: Request
     ) throws(Failure) -> Result {
+        try compile(Compiler.prepare(source, loader: loader), cardData: cardData, request: request)
+    }
+
+    /// Opens the channel, compiles a prepared script for the channel's block sizes, secures and signs it.
+    ///
+    /// - Returns: The bundle, or the author's diagnostics when the script does not compile.
+    /// - Throws: ``Failure`` as ``compile(_:cardData:loader:request:)`` does.
+    public static func compile(
+        _ prepared: Compiler.PreparedSequence,
+        cardData: CardData,
+        request: Request
+    ) throws(Failure) -> Result {
         let payload: BundlePayload
         let plan: CommandPlan
         let compiled: Compiler.CompileResult
@@ -112,7 +124,7 @@ public enum BundleCompiler {
                 )
             }
             let options = Self.options(request.configuration, response: response)
-            compiled = Compiler.compile(source, cardData: cardData, loader: loader, options: options)
+            compiled = Compiler.compile(prepared, cardData: cardData, options: options)
             guard let compiledPlan = compiled.plan, !compiled.hasErrors else {
                 return Result(bundle: nil, plan: nil, diagnostics: compiled.diagnostics, sources: compiled.sources)
             }
