@@ -77,11 +77,13 @@ struct BundleOptions: ParsableArguments {
             let identity = KeysCommand.identity(cardData)
             let selected = try keyFile.keySet(for: identity)
             let signerText = try FileSystemResourceLoader.source(signingKey ?? "").text
-            let signer: any BundleSigner =
-                signerText.contains("EC PRIVATE KEY")
-                    || signerText.contains("BEGIN PRIVATE KEY") && signerText.count > 200
-                ? try P256BundleSigner(pemRepresentation: signerText)
-                : try Ed25519BundleSigner(pemRepresentation: signerText)
+            // The key's own encoding says which algorithm it is: Ed25519 first, then P-256.
+            let signer: any BundleSigner
+            if let ed25519 = try? Ed25519BundleSigner(pemRepresentation: signerText) {
+                signer = ed25519
+            } else {
+                signer = try P256BundleSigner(pemRepresentation: signerText)
+            }
             var response = Hex.bytes(initializeUpdateResponse ?? "") ?? []
             if !response.isEmpty && !response.suffix(2).elementsEqual([0x90, 0x00]) {
                 response += [0x90, 0x00]
