@@ -7,6 +7,7 @@ Checked:
   Sequences/common/*.yaml                               sequence.schema.json#/$defs/include-document
   Sequences/cards/*.yaml                                card-data.schema.json
   every `examples` entry in both schemas                the subschema it is attached to
+  Tests/SequenceCompilerReferenceTests/Golden/bundle.*.bundle.json   bundle.schema.json
 
 YAML is read with PyYAML's BaseLoader, which keeps every scalar as a string: that is how the
 compiler sees them (it reads Yams nodes, where `0101` is the text "0101", not the number 65
@@ -222,6 +223,18 @@ def validate_examples():
     return problems
 
 
+def validate_golden_bundles():
+    """Problems in the golden signed bundles, checked against bundle.schema.json."""
+    checker = Draft202012Validator(load_schema("bundle.schema.json"))
+    problems = []
+    paths = sorted(ROOT.glob("Tests/SequenceCompilerReferenceTests/Golden/bundle.*.bundle.json"))
+    for path in paths:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for error in checker.iter_errors(document):
+            problems.append(f"{display(path)}: error: {describe_path(list(error.absolute_path))}: {error.message}")
+    return problems, len(paths)
+
+
 def main(arguments):
     parser = argparse.ArgumentParser(description="Validate YAML files against the schemas in Grammar/.")
     parser.add_argument("--as", dest="kind", choices=sorted(KINDS), help="the schema for every FILE given")
@@ -229,6 +242,10 @@ def main(arguments):
     options = parser.parse_args(arguments)
     files = [Path(name) for name in options.files] if options.files else default_files()
     problems = validate_examples()
+    bundle_count = 0
+    if not options.files:
+        bundle_problems, bundle_count = validate_golden_bundles()
+        problems += bundle_problems
     for path in files:
         problems += validate_file(path, options.kind)
     for problem in problems:
@@ -237,7 +254,7 @@ def main(arguments):
         summary = f"{len(problems)} problem(s) in {len(files)} file(s) and the schemas' examples"
         print(f"validate.py: {summary}", file=sys.stderr)
         return 1
-    print(f"validate.py: {len(files)} file(s) and every schema example are valid")
+    print(f"validate.py: {len(files)} file(s), {bundle_count} golden bundle(s) and every schema example are valid")
     return 0
 
 

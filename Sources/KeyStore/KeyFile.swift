@@ -14,6 +14,11 @@ import Yams
 ///     key-version: 0x30
 ///     diversification: none                  # none, visa2, emv-cps11, kdf3
 ///     keys: { algorithm: aes, enc: 4041…4F, mac: 4041…4F, dek: 4041…4F }   # or key: 4041…4F
+///   - name: test-sm                          # a file-oriented card: ISO 7816-4 secure messaging
+///     match: { iin: 420277 }
+///     scp: sm
+///     key-reference: 0x00                    # EXTERNAL AUTHENTICATE P2; 00 by default
+///     keys: { algorithm: 3des, enc: …, mac: … }  # the access keys K_ENC and K_MAC (3des or aes)
 /// ```
 ///
 /// Production keys belong in a hardware token behind ``KeyProvider``; this file is for development
@@ -31,8 +36,21 @@ public struct KeyFile: KeyProvider {
         public var configuration: SecureChannelSession.Configuration
     }
 
-    /// The key sets, in file order.
+    /// The GlobalPlatform key sets, in file order.
     public private(set) var entries: [Entry]
+
+    /// The secure messaging access key sets (`scp: sm`), in file order.
+    public private(set) var accessKeyEntries: [AccessKeyEntry]
+
+    /// One secure messaging key set of the file.
+    public struct AccessKeyEntry: Sendable {
+        /// The key set's name.
+        public var name: String
+        /// The criteria a card must meet.
+        public var match: CardIdentity
+        /// The access keys and key reference.
+        public var accessKeys: SelectedAccessKeys
+    }
 
     /// Parses a key file.
     ///
@@ -59,42 +77,62 @@ public struct KeyFile: KeyProvider {
             throw reader.error(root, "expected 'key-sets:' with a list of key sets")
         }
         var entries: [Entry] = []
+        var accessKeyEntries: [AccessKeyEntry] = []
         for node in sets {
-            entries.append(try reader.entry(node))
+            if case .mapping(let mapping) = node, mapping["scp"]?.scalar?.string == "sm" {
+                accessKeyEntries.append(try reader.accessKeyEntry(node))
+            } else {
+                entries.append(try reader.entry(node))
+            }
         }
         var seen: Set<String> = []
-        for entry in entries where !seen.insert(entry.name).inserted {
-            throw KeyStoreError(.malformedKeyFile, "\(path): two key sets are named '\(entry.name)'")
+        for name in entries.map(\.name) + accessKeyEntries.map(\.name) where !seen.insert(name).inserted {
+            throw KeyStoreError(.malformedKeyFile, "\(path): two key sets are named '\(name)'")
         }
         self.entries = entries
+        self.accessKeyEntries = accessKeyEntries
+    }
+
+    /// The most specific secure messaging key set whose criteria the card meets.
+    ///
+    /// - Throws: ``KeyStoreError/Code/noMatchingKeySet`` or ``KeyStoreError/Code/ambiguousKeySet``.
+    public func accessKeys(for card: CardIdentity) throws(KeyStoreError) -> SelectedAccessKeys {
+        try Self.best(accessKeyEntries.map { ($0.match, $0.name, $0) }, for: card).accessKeys
+    }
+
+    /// The candidate whose criteria match the most identification data; all given criteria must match.
+    private static func best<Value>(
+        _ candidates: [(CardIdentity, String, Value)],
+        for card: CardIdentity
+    )
+        throws(KeyStoreError) -> Value
+    {
+        var best: [(value: Value, name: String, score: Int)] = []
+        for (match, name, value) in candidates {
+            guard let score = Self.score(match, card) else { continue }
+            if let top = best.first?.score, score < top { continue }
+            if let top = best.first?.score, score > top { best.removeAll() }
+            best.append((value, name, score))
+        }
+        guard let chosen = best.first else {
+            throw KeyStoreError(.noMatchingKeySet, "no key set matches the card (\(Self.describe(card)))")
+        }
+        guard best.count == 1 else {
+            let names = best.map { "'\($0.name)'" }.joined(separator: ", ")
+            throw KeyStoreError(
+                .ambiguousKeySet,
+                "key sets \(names) match the card equally well; make one more specific"
+            )
+        }
+        return chosen.value
     }
 
     /// The most specific key set whose criteria the card meets.
     ///
     /// - Throws: ``KeyStoreError/Code/noMatchingKeySet`` or ``KeyStoreError/Code/ambiguousKeySet``.
     public func keySet(for card: CardIdentity) throws(KeyStoreError) -> SelectedKeySet {
-        var best: [(entry: Entry, score: Int)] = []
-        for entry in entries {
-            guard let score = Self.score(entry.match, card) else { continue }
-            if let top = best.first?.score, score < top { continue }
-            if let top = best.first?.score, score > top { best.removeAll() }
-            best.append((entry, score))
-        }
-        guard let chosen = best.first else {
-            throw KeyStoreError(.noMatchingKeySet, "no key set matches the card (\(Self.describe(card)))")
-        }
-        guard best.count == 1 else {
-            let names = best.map { "'\($0.entry.name)'" }.joined(separator: ", ")
-            throw KeyStoreError(
-                .ambiguousKeySet,
-                "key sets \(names) match the card equally well; make one more specific"
-            )
-        }
-        return SelectedKeySet(
-            name: chosen.entry.name,
-            keys: chosen.entry.keys,
-            configuration: chosen.entry.configuration
-        )
+        let entry = try Self.best(entries.map { ($0.match, $0.name, $0) }, for: card)
+        return SelectedKeySet(name: entry.name, keys: entry.keys, configuration: entry.configuration)
     }
 
     /// How many criteria match, or `nil` when one of them does not.
@@ -173,22 +211,14 @@ private struct Reader {
             ]
         )
         let name = try string(fields["name"], "name", in: node)
-        var match = CardIdentity()
-        if let matchNode = fields["match"] {
-            let criteria = try mapping(matchNode, what: "'match'", allowed: ["isd-aid", "iin", "cin"])
-            match.isdAID = try criteria["isd-aid"].map { (n) throws(KeyStoreError) in
-                try bytes(n, "isd-aid", in: matchNode)
-            }
-            match.iin = try criteria["iin"].map { (n) throws(KeyStoreError) in try bytes(n, "iin", in: matchNode) }
-            match.cin = try criteria["cin"].map { (n) throws(KeyStoreError) in try bytes(n, "cin", in: matchNode) }
-        }
+        let match = try self.match(fields["match"])
         let scpName = try string(fields["scp"], "scp", in: node)
         let scp: SecureChannelProtocol
         switch scpName {
         case "scp01": scp = .scp01(i: try fields["i"].map { (n) throws(KeyStoreError) in try hexByte(n, "i") } ?? 0x05)
         case "scp02": scp = .scp02(i: try fields["i"].map { (n) throws(KeyStoreError) in try hexByte(n, "i") } ?? 0x15)
         case "scp03": scp = .scp03
-        default: throw error(fields["scp"] ?? node, "'scp' must be scp01, scp02 or scp03, found '\(scpName)'")
+        default: throw error(fields["scp"] ?? node, "'scp' must be scp01, scp02, scp03 or sm, found '\(scpName)'")
         }
         let level = try securityLevel(fields["security-level"], in: node)
         let keyVersion = try byte(fields["key-version"], "key-version", in: node)
@@ -214,6 +244,68 @@ private struct Reader {
                 securityDomainAID: match.isdAID.flatMap { ApplicationIdentifier($0) }
             )
         )
+    }
+
+    func accessKeyEntry(_ node: Node) throws(KeyStoreError) -> KeyFile.AccessKeyEntry {
+        let fields = try mapping(
+            node,
+            what: "a secure messaging key set",
+            allowed: ["name", "match", "scp", "key-reference", "keys", "description"]
+        )
+        let name = try string(fields["name"], "name", in: node)
+        let match = try self.match(fields["match"])
+        let keyReference = try fields["key-reference"].map { (n) throws(KeyStoreError) in
+            try byte(n, "key-reference", in: node)
+        }
+        guard let keysNode = fields["keys"] else { throw error(node, "missing 'keys'") }
+        let keyFields = try mapping(keysNode, what: "'keys'", allowed: ["algorithm", "key", "enc", "mac"])
+        let algorithmName = keyFields["algorithm"]?.scalar?.string ?? "3des"
+        let algorithm: CardKey.Algorithm
+        switch algorithmName {
+        case "aes": algorithm = .aes
+        case "3des", "des3": algorithm = .tripleDES
+        default:
+            throw error(keyFields["algorithm"] ?? keysNode, "'algorithm' must be aes or 3des, found '\(algorithmName)'")
+        }
+        func key(_ role: String) throws(KeyStoreError) -> CardKey {
+            guard let source = keyFields[role] ?? keyFields["key"] else {
+                throw error(keysNode, "missing '\(role)' (or one 'key' for both)")
+            }
+            let written = keyFields[role] != nil ? role : "key"
+            let value = try bytes(source, written, in: keysNode)
+            do {
+                return try CardKey(algorithm, bytes: value)
+            } catch {
+                throw KeyStoreError(
+                    .invalidKeys,
+                    "\(path):\(source.mark?.line ?? 0):\(source.mark?.column ?? 0): '\(written)' is \(value.count) bytes, not a valid \(algorithmName) key length"
+                )
+            }
+        }
+        let keys: ISOSecureMessaging.Keys
+        do {
+            keys = try ISOSecureMessaging.Keys(encryption: try key("enc"), mac: try key("mac"))
+        } catch let error as KeyStoreError {
+            throw error
+        } catch {
+            throw KeyStoreError(.invalidKeys, "\(path): key set '\(name)': \(error)")
+        }
+        return KeyFile.AccessKeyEntry(
+            name: name,
+            match: match,
+            accessKeys: SelectedAccessKeys(name: name, keys: keys, keyReference: keyReference ?? 0x00)
+        )
+    }
+
+    func match(_ matchNode: Node?) throws(KeyStoreError) -> CardIdentity {
+        var match = CardIdentity()
+        guard let matchNode else { return match }
+        let criteria = try mapping(matchNode, what: "'match'", allowed: ["isd-aid", "iin", "cin"])
+        match.isdAID = try criteria["isd-aid"].map { (n) throws(KeyStoreError) in try bytes(n, "isd-aid", in: matchNode)
+        }
+        match.iin = try criteria["iin"].map { (n) throws(KeyStoreError) in try bytes(n, "iin", in: matchNode) }
+        match.cin = try criteria["cin"].map { (n) throws(KeyStoreError) in try bytes(n, "cin", in: matchNode) }
+        return match
     }
 
     func hexByte(_ node: Node, _ what: String) throws(KeyStoreError) -> UInt8 {

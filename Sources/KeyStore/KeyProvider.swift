@@ -62,6 +62,23 @@ public struct SelectedKeySet: Sendable {
     }
 }
 
+/// The access keys chosen for a file-oriented card that uses ISO 7816-4 secure messaging.
+public struct SelectedAccessKeys: Sendable {
+    /// The key set's name in the key store.
+    public var name: String
+    /// K_ENC and K_MAC, which authenticate both sides and from which the session keys derive.
+    public var keys: ISOSecureMessaging.Keys
+    /// The key reference EXTERNAL AUTHENTICATE names in its P2.
+    public var keyReference: UInt8
+
+    /// Creates a selection.
+    public init(name: String, keys: ISOSecureMessaging.Keys, keyReference: UInt8 = 0x00) {
+        self.name = name
+        self.keys = keys
+        self.keyReference = keyReference
+    }
+}
+
 /// A source of card keys: a development key file today, a hardware token later.
 ///
 /// Implementations never log or print key bytes; what they show of a key is its check value.
@@ -72,4 +89,18 @@ public protocol KeyProvider: Sendable {
     /// - Returns: The selected key set.
     /// - Throws: ``KeyStoreError`` when no key set matches or the stored keys are unusable.
     func keySet(for card: CardIdentity) throws(KeyStoreError) -> SelectedKeySet
+
+    /// The secure messaging access keys for a file-oriented card.
+    ///
+    /// - Parameter card: What the server knows of the card.
+    /// - Returns: The selected access keys.
+    /// - Throws: ``KeyStoreError`` when no key set matches.
+    func accessKeys(for card: CardIdentity) throws(KeyStoreError) -> SelectedAccessKeys
+}
+
+extension KeyProvider {
+    /// A provider without secure messaging key sets: no file-oriented card matches.
+    public func accessKeys(for card: CardIdentity) throws(KeyStoreError) -> SelectedAccessKeys {
+        throw KeyStoreError(.noMatchingKeySet, "this key provider holds no secure messaging key sets")
+    }
 }

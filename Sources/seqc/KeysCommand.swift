@@ -42,6 +42,22 @@ struct KeysCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let identity = Self.identity(cardData)
+        if cardData.profile?.value == .iso7816 {
+            do {
+                let selected = try keyFile.accessKeys(for: identity)
+                Output.out(
+                    [
+                        "key set:          \(selected.name) (\(keys))",
+                        "protocol:         ISO 7816-4 secure messaging, key reference \(Hex.string([selected.keyReference]))",
+                        "access keys:      \(selected.keys)",
+                    ].joined(separator: "\n") + "\n"
+                )
+            } catch {
+                Output.err("\(card): error: \(error)\n")
+                throw ExitCode.failure
+            }
+            return
+        }
         do {
             let selected = try keyFile.keySet(for: identity)
             let configuration = selected.configuration

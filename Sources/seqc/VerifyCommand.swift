@@ -35,8 +35,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "A key file: also replay the whole MAC chain as the card would, offline.")
     var keys: String?
 
-    /// The card's keys for a bundle: the key set its card identity selects, diversified with its KDD.
-    static func cardKeys(for bundle: SignedBundle, keyFile path: String) throws -> StaticKeys {
+    /// The MAC-chain check for a bundle: the key set its card identity selects (diversified with
+    /// its KDD for a GlobalPlatform channel, the access keys for secure messaging).
+    static func chainCheck(for bundle: SignedBundle, keyFile path: String) throws -> MACChainCheck {
         let keyFile = try KeyFile(text: try FileSystemResourceLoader.source(path).text, path: path)
         let identity = bundle.payload.card.identity
         let card = CardIdentity(
@@ -45,7 +46,10 @@ struct VerifyCommand: ParsableCommand {
             cin: identity.cin,
             keyDiversificationData: identity.kdd
         )
-        return try keyFile.keySet(for: card).cardKeys(for: card)
+        if case .secureMessaging = bundle.payload.secureChannel {
+            return MACChainCheck(accessKeys: try keyFile.accessKeys(for: card).keys)
+        }
+        return MACChainCheck(cardKeys: try keyFile.keySet(for: card).cardKeys(for: card))
     }
 
     func run() throws {
@@ -65,7 +69,7 @@ struct VerifyCommand: ParsableCommand {
         if let keys {
             do {
                 let decoded = try SignedBundle.decode(bytes)
-                verifier.checks.append(MACChainCheck(cardKeys: try Self.cardKeys(for: decoded, keyFile: keys)))
+                verifier.checks.append(try Self.chainCheck(for: decoded, keyFile: keys))
             } catch {
                 Output.err("\(bundle): error: \(error)\n")
                 throw ExitCode.failure
@@ -117,14 +121,14 @@ struct InspectCommand: ParsableCommand {
         }
         Output.out(BundleDescription.render(decoded))
         guard let keys else { return }
-        let cardKeys: StaticKeys
+        let check: MACChainCheck
         do {
-            cardKeys = try VerifyCommand.cardKeys(for: decoded, keyFile: keys)
+            check = try VerifyCommand.chainCheck(for: decoded, keyFile: keys)
         } catch {
             Output.err("\(bundle): error: \(error)\n")
             throw ExitCode.failure
         }
-        switch MACChainCheck(cardKeys: cardKeys).replay(decoded) {
+        switch check.replay(decoded) {
         case .success(let commands):
             var text = "\nas the card receives them (MAC chain verified):\n"
             for plain in commands {

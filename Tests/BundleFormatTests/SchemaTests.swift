@@ -49,8 +49,15 @@ struct SchemaTests {
             try Self.propertyNames(Self.definition("securityLevel"))
                 == Self.encodedKeys(bundle, ["secureChannel", "securityLevel"])
         )
-        // The GlobalPlatform members, and the one secure messaging has besides (none).
-        #expect(try Self.propertyNames(Self.definition("secureChannel")) == Self.encodedKeys(bundle, ["secureChannel"]))
+        // The GlobalPlatform members and the secure messaging ones, together.
+        var secureMessaging = TestFixtures.payload()
+        secureMessaging.secureChannel = .secureMessaging(TestFixtures.secureMessagingSession)
+        let smBundle = try BundleSealer(signer: try TestFixtures.signer()).seal(secureMessaging)
+        #expect(
+            try Self.propertyNames(Self.definition("secureChannel"))
+                == Self.encodedKeys(bundle, ["secureChannel"]).union(Self.encodedKeys(smBundle, ["secureChannel"]))
+        )
+        #expect(try Self.enumeration(Self.definition("secureChannel"), "cipher") == ["3des", "aes"])
     }
 
     @Test func enumerationsMatchTheCode() throws {

@@ -102,7 +102,7 @@ struct StructureCheckTests {
         let signer = try TestFixtures.signer()
         for channel: BundleSecureChannel in [
             .none,
-            .secureMessaging(.init(securityLevel: .cMACAndCDecryption, keyVersion: 1, sequenceCounter: [0, 0, 0, 1])),
+            .secureMessaging(TestFixtures.secureMessagingSession),
         ] {
             var payload = TestFixtures.payload()
             payload.secureChannel = channel

@@ -198,3 +198,18 @@ extension String {
     /// The string's UTF-8 bytes.
     var bytes: [UInt8] { Array(utf8) }
 }
+
+extension TestFixtures {
+    /// A secure messaging session description with a key reference (values only need the right lengths).
+    static let secureMessagingSession = BundleSecureChannel.SecureMessagingSession(
+        securityLevel: .all,
+        cipher: .tripleDES,
+        keyReference: 0x01,
+        cardChallenge: [UInt8](repeating: 0x1C, count: 8),
+        sequenceCounter: [UInt8](repeating: 0x05, count: 8),
+        authentication: .init(
+            command: [0x00, 0x82, 0x00, 0x01, 0x28] + [UInt8](repeating: 0xEA, count: 40) + [0x28],
+            response: [UInt8](repeating: 0xAE, count: 40)
+        )
+    )
+}

@@ -111,11 +111,23 @@ struct CommandLineTests {
         #expect(run.status == 0, "\(run.stderr)")
         Self.expectGolden(run.stdout, "seqc-keys-gp-second-card.txt")
         #expect(!run.stdout.contains("404142"))
-        let unknown = try Self.seqc([
+        let unknownCard = FileManager.default.temporaryDirectory.appendingPathComponent("seqc-unknown-card.yaml")
+        try "card:\n  profile: globalplatform\n  isd-aid: A000000003999999\n".write(
+            to: unknownCard,
+            atomically: true,
+            encoding: .utf8
+        )
+        defer { try? FileManager.default.removeItem(at: unknownCard) }
+        let unknown = try Self.seqc(["keys", "--keys", "Sequences/keys/test-keys.yaml", "--card", unknownCard.path])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no key set matches the card (ISD AID A000000003999999)"), "\(unknown.stderr)")
+        // A file-oriented card: its secure messaging access keys, by check value only.
+        let access = try Self.seqc([
             "keys", "--keys", "Sequences/keys/test-keys.yaml", "--card", "Sequences/cards/iso-test-card.yaml",
         ])
-        #expect(unknown.status == 1)
-        #expect(unknown.stderr.contains("no key set matches the card (IIN 420277, CIN 45081020304050607080)"))
+        #expect(access.status == 0, "\(access.stderr)")
+        Self.expectGolden(access.stdout, "seqc-keys-iso-test-card.txt")
+        #expect(!access.stdout.contains("404142") && !access.stdout.contains("505152"))
     }
 
     /// The CLI compiles the same bundle as the library for the same inputs, byte for byte.
@@ -170,6 +182,47 @@ struct CommandLineTests {
         #expect(!plain.stdout.contains("00112233445566778899AABBCCDDEEFF"))
     }
 
+    /// Secure messaging in two calls: first the EXTERNAL AUTHENTICATE to send, then, with the
+    /// card's answer, the golden bundle byte for byte, which verifies with the keys.
+    @Test func secureMessagingCompilesInTwoStepsToTheGoldenBundle() throws {
+        let goldenPath = "Tests/SequenceCompilerReferenceTests/Golden/bundle.loyalty.iso-test-card.sm.bundle.json"
+        let golden = try String(contentsOf: RepositoryPaths.root.appendingPathComponent(goldenPath), encoding: .utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(golden.utf8)) as? [String: Any])
+        let channel = try #require(object["secureChannel"] as? [String: Any])
+        let exchange = try #require(channel["authentication"] as? [String: Any])
+        let arguments = [
+            "compile", "Sequences/loyalty.yaml", "--card", "Sequences/cards/iso-test-card.yaml",
+            "--keys", "Sequences/keys/test-keys.yaml", "--signing-key", "Sequences/keys/test-signing-key.pem",
+            "--host-challenge", "1122334455667788", "--card-challenge", "C1C2C3C4C5C6C7C8",
+            "--key-material", String(repeating: "1F", count: 16),
+            "--issued-at", "2027-01-01T00:00:00Z", "--bundle-id", "B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0",
+        ]
+        let first = try Self.seqc(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == (try #require(exchange["command"] as? String)) + "\n")
+        #expect(first.stderr.contains("--authentication-response"))
+
+        let answer = try #require(exchange["response"] as? String) + "9000"
+        let second = try Self.seqc(arguments + ["--authentication-response", answer])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == golden)
+
+        let chain = try Self.seqc([
+            "verify", goldenPath, "--public-key", "Sequences/keys/test-signing-key.pub.pem", "--now",
+            "2027-01-01T12:00:00Z", "--keys", "Sequences/keys/test-keys.yaml",
+        ])
+        #expect(chain.status == 0, "\(chain.stderr)")
+        #expect(chain.stdout.contains("OK: loyalty 1.2.0, 15 commands (MAC chain verified)"))
+
+        // A forged answer (one byte of M_IC flipped) makes no bundle.
+        var forged = Array(answer)
+        forged[70] = forged[70] == "0" ? "1" : "0"
+        let refused = try Self.seqc(arguments + ["--authentication-response", String(forged)])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr.contains("M_IC does not verify"), "\(refused.stderr)")
+    }
+
     @Test func aPrecomputedBundleNeedsOnlyTheSequenceCounter() throws {
         let goldenPath =
             "Tests/SequenceCompilerReferenceTests/Golden/bundle.brokerage.gp-test-card.scp03-precomputed.bundle.json"
@@ -182,6 +235,31 @@ struct CommandLineTests {
         ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == golden)
+    }
+
+    /// SCP02 implicit initiation: the sequence counter alone makes the whole bundle.
+    @Test func anImplicitSCP02BundleNeedsOnlyTheSequenceCounter() throws {
+        let goldenPath =
+            "Tests/SequenceCompilerReferenceTests/Golden/bundle.brokerage.gp-second-card.scp02-implicit.bundle.json"
+        let golden = try String(contentsOf: RepositoryPaths.root.appendingPathComponent(goldenPath), encoding: .utf8)
+        let arguments = [
+            "compile", "Sequences/brokerage.yaml", "--card", "Sequences/cards/gp-second-card.yaml",
+            "--keys", "Sequences/keys/test-keys.yaml", "--signing-key", "Sequences/keys/test-signing-key.pem",
+            "--scp-option", "1A", "--sequence-counter", "0043",
+            "--issued-at", "2027-01-01T00:00:00Z", "--bundle-id", "B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0B0",
+        ]
+        let run = try Self.seqc(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == golden)
+        let chain = try Self.seqc([
+            "verify", goldenPath, "--public-key", "Sequences/keys/test-signing-key.pub.pem", "--now",
+            "2027-01-01T12:00:00Z", "--keys", "Sequences/keys/test-keys.yaml",
+        ])
+        #expect(chain.status == 0, "\(chain.stderr)")
+        #expect(chain.stdout.contains("(MAC chain verified)"))
+        let confused = try Self.seqc(arguments + ["--host-challenge", "1122334455667788"])
+        #expect(confused.status == 64)
+        #expect(confused.stderr.contains("implicit initiation has no INITIALIZE UPDATE"))
     }
 
     @Test func aWrongCardCryptogramMakesNoBundle() throws {

@@ -25,8 +25,22 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
                     script: "Sequences/brokerage.yaml",
                     card: "Sequences/cards/gp-test-card.yaml",
                     scp: "scp03-precomputed"
-                )
-            ]
+                ),
+                BundleCase(
+                    script: "Sequences/brokerage.yaml",
+                    card: "Sequences/cards/gp-second-card.yaml",
+                    scp: "scp02-implicit"
+                ),
+            ] + secureMessagingCases()
+    }
+
+    /// Every file-oriented script under ISO 7816-4 secure messaging on the ISO test card.
+    static func secureMessagingCases() throws -> [BundleCase] {
+        try ReferenceCase.sequences()
+            .filter { $0.options == CompileOptions() && $0.card?.contains("iso-") == true }
+            .compactMap { testCase in
+                testCase.card.map { BundleCase(script: testCase.script, card: $0, scp: "sm") }
+            }
     }
 
     static func allPairs() throws -> [BundleCase] {
@@ -46,8 +60,55 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
         try Ed25519BundleSigner(rawRepresentation: [UInt8](repeating: 0x5A, count: 32))
     }
 
+    /// The secure messaging values: RND.IC, RND.IFD (the host challenge), K.IC and K.IFD.
+    static let cardChallenge: [UInt8] = [0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xC7, 0xC8]
+    static let cardKeyMaterial = [UInt8](repeating: 0x1C, count: 16)
+    static let terminalKeyMaterial = [UInt8](repeating: 0x1F, count: 16)
+
+    /// The secure messaging request, with the card's answer made by the card side of the protocol.
+    func secureMessagingRequest(
+        cardData: CardData,
+        answer: [UInt8]? = nil
+    ) throws
+        -> BundleCompiler.SecureMessagingRequest
+    {
+        let keyFile = try KeyFile(text: try RepositoryLoader.source("Sequences/keys/test-keys.yaml").text, path: "keys")
+        let selected = try keyFile.accessKeys(for: KeysIdentity.of(cardData))
+        var request = BundleCompiler.SecureMessagingRequest(
+            accessKeys: selected.keys,
+            keyReference: selected.keyReference,
+            cardChallenge: Self.cardChallenge,
+            terminalChallenge: Self.hostChallenge,
+            terminalKeyMaterial: Self.terminalKeyMaterial,
+            authenticationResponse: [],
+            signer: try Self.signer(),
+            issuedAt: Self.issuedAt,
+            bundleID: Self.bundleID
+        )
+        if let answer {
+            request.authenticationResponse = answer
+        } else {
+            let command = try BundleCompiler.secureMessagingAuthentication(request)
+            let card = try ISOMutualAuthentication.Card(
+                accessKeys: selected.keys,
+                cardChallenge: Self.cardChallenge,
+                cardKeyMaterial: Self.cardKeyMaterial
+            )
+            request.authenticationResponse = try card.respond(to: command).response.bytes
+        }
+        return request
+    }
+
     func compile(source: SourceFile? = nil) throws -> BundleCompiler.Result {
         var problems = DiagnosticBag()
+        if scp == "sm" {
+            let cardData = try #require(CardDataParser.parse(try RepositoryLoader.source(card), diagnostics: &problems))
+            return try BundleCompiler.compile(
+                Compiler.prepare(try source ?? RepositoryLoader.source(script), loader: RepositoryLoader()),
+                cardData: cardData,
+                secureMessaging: try secureMessagingRequest(cardData: cardData)
+            )
+        }
         let cardData = try #require(CardDataParser.parse(try RepositoryLoader.source(card), diagnostics: &problems))
         let keyFile = try KeyFile(text: try RepositoryLoader.source("Sequences/keys/test-keys.yaml").text, path: "keys")
         let identity = KeysIdentity.of(cardData)
@@ -55,7 +116,12 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
         let cardKeys = try selected.cardKeys(for: identity)
         let kdd = try #require(identity.keyDiversificationData)
         let response: [UInt8]
-        if scp == "scp03-precomputed" {
+        var configuration = selected.configuration
+        if scp == "scp02-implicit" {
+            configuration.scp = .scp02(i: 0x1A)
+            configuration.securityLevel = [.commandMAC]
+            response = []
+        } else if scp == "scp03-precomputed" {
             response = []
         } else if scp == "scp03" {
             response = try TestCard.scp03Response(
@@ -77,13 +143,14 @@ struct BundleCase: CustomTestStringConvertible, Sendable {
         }
         let request = BundleCompiler.Request(
             keys: selected.keys,
-            configuration: selected.configuration,
+            configuration: configuration,
             hostChallenge: Self.hostChallenge,
             initializeUpdateResponse: response,
             signer: try Self.signer(),
             issuedAt: Self.issuedAt,
             bundleID: Self.bundleID,
-            sequenceCounter: scp == "scp03-precomputed" ? [0x00, 0x00, 0x2B] : nil
+            sequenceCounter: scp == "scp03-precomputed"
+                ? [0x00, 0x00, 0x2B] : scp == "scp02-implicit" ? [0x00, 0x43] : nil
         )
         return try BundleCompiler.compile(
             try source ?? RepositoryLoader.source(script),
@@ -126,6 +193,22 @@ struct BundleReferenceTests {
         // EXTERNAL AUTHENTICATE first, then every planned command but the leading SELECT of the
         // security domain (the probe selected it before INITIALIZE UPDATE); SELECT is never wrapped.
         let plan = try #require(result.plan)
+        if testCase.scp == "sm" {
+            // Every planned command, SELECT included, protected (CLA 0C); the session opened before.
+            #expect(bundle.payload.commands.count == plan.commands.count)
+            #expect(bundle.payload.commands.allSatisfy { $0.apdu[0] == 0x0C })
+            #expect(try testCase.compile().bundle?.encoded() == bundle.encoded())
+            return
+        }
+        if testCase.scp == "scp02-implicit" {
+            // No INITIALIZE UPDATE, no EXTERNAL AUTHENTICATE: the plan's commands but the leading
+            // SELECT of the security domain, each with a C-MAC (CLA 84) and plain data.
+            #expect(bundle.payload.commands.count == plan.commands.count - 1)
+            #expect(bundle.payload.commands.allSatisfy { $0.apdu[1] == 0xA4 ? $0.apdu[0] == 0x00 : $0.apdu[0] == 0x84 })
+            #expect(!bundle.payload.commands.contains { $0.apdu[1] == 0x50 || $0.apdu[1] == 0x82 })
+            #expect(try testCase.compile().bundle?.encoded() == bundle.encoded())
+            return
+        }
         let precomputed = testCase.scp.hasSuffix("precomputed")
         #expect(bundle.payload.commands.count == plan.commands.count + (precomputed ? 1 : 0))
         #expect(bundle.payload.commands.first?.apdu.prefix(2) == (precomputed ? [0x80, 0x50] : [0x84, 0x82]))
@@ -154,6 +237,17 @@ struct BundleReferenceTests {
         #expect(!verifier.verify(forged).isValid)
     }
 
+    /// The offline check for a bundle case, with the keys the key file gives.
+    static func chainCheck(_ testCase: BundleCase) throws -> MACChainCheck {
+        guard testCase.scp == "sm" else { return MACChainCheck(cardKeys: try cardKeys(testCase)) }
+        var problems = DiagnosticBag()
+        let cardData = try #require(
+            CardDataParser.parse(try RepositoryLoader.source(testCase.card), diagnostics: &problems)
+        )
+        let keyFile = try KeyFile(text: try RepositoryLoader.source("Sequences/keys/test-keys.yaml").text, path: "keys")
+        return MACChainCheck(accessKeys: try keyFile.accessKeys(for: KeysIdentity.of(cardData)).keys)
+    }
+
     /// The card's keys for a bundle case, as the key file gives them.
     static func cardKeys(_ testCase: BundleCase) throws -> StaticKeys {
         var problems = DiagnosticBag()
@@ -169,17 +263,21 @@ struct BundleReferenceTests {
     @Test(arguments: try BundleCase.all())
     func theMACChainVerifiesOnTheCardSide(_ testCase: BundleCase) throws {
         let bundle = try #require(try testCase.compile().bundle)
-        let failures = MACChainCheck(cardKeys: try Self.cardKeys(testCase)).check(bundle)
+        let failures = try Self.chainCheck(testCase).check(bundle)
         #expect(failures.isEmpty, "\(failures)")
     }
 
     /// Flipping one byte of any secured command makes the MAC-chain check fail at exactly that command.
-    @Test(arguments: try BundleCase.all().filter { $0.script.hasSuffix("brokerage.yaml") })
+    @Test(
+        arguments: try BundleCase.all().filter { $0.script.hasSuffix("brokerage.yaml") || $0.scp == "sm" }
+    )
     func aFlippedByteFailsTheChainAtThatCommand(_ testCase: BundleCase) throws {
         let bundle = try #require(try testCase.compile().bundle)
-        let check = MACChainCheck(cardKeys: try Self.cardKeys(testCase))
+        let check = try Self.chainCheck(testCase)
         var checked = 0
-        for command in bundle.payload.commands where command.apdu[1] != 0xA4 && command.apdu[1] != 0x50 {
+        let secureMessaging = testCase.scp == "sm"
+        for command in bundle.payload.commands
+        where secureMessaging || (command.apdu[1] != 0xA4 && command.apdu[1] != 0x50) {
             // Flip a byte of the data field (the MAC's last byte when there is no Le), never the length bytes.
             let position = command.apdu.count - (command.apdu.count > 5 && command.apdu.last == 0x00 ? 2 : 1)
             for mask: UInt8 in [0x01, 0x80] {
@@ -192,6 +290,15 @@ struct BundleReferenceTests {
             checked += 1
         }
         #expect(checked == bundle.payload.commands.count - (testCase.scp.hasSuffix("precomputed") ? 1 : 0))
+        if secureMessaging {
+            // Wrong access keys: the recorded authentication does not open.
+            let wrong = try CardKey(.tripleDES, bytes: [UInt8](repeating: 0x47, count: 16))
+            let failures = MACChainCheck(accessKeys: try ISOSecureMessaging.Keys(encryption: wrong, mac: wrong))
+                .check(bundle)
+            #expect(failures.first?.code == .macChainInvalid)
+            #expect(failures.first?.commandIndex == nil)
+            return
+        }
         // Wrong keys: the card's INITIALIZE UPDATE response cannot be reproduced.
         let wrong = try CardKey(.aes, bytes: [UInt8](repeating: 0x47, count: 16))
         let wrongKeys = StaticKeys(
@@ -243,6 +350,33 @@ struct BundleReferenceTests {
             let underlying = try #require(failure.underlying as? SecureChannelError)
             #expect(underlying.code == .invalidKeys)
             #expect(underlying.description.contains("Sequences/rotate-keys.yaml:40:5"))
+        }
+    }
+
+    /// A card answer that does not verify (another card, wrong keys, or a forged answer) makes no bundle.
+    @Test func aWrongSecureMessagingAnswerMakesNoBundle() throws {
+        let testCase = try #require(try BundleCase.secureMessagingCases().first)
+        var problems = DiagnosticBag()
+        let cardData = try #require(
+            CardDataParser.parse(try RepositoryLoader.source(testCase.card), diagnostics: &problems)
+        )
+        var answer = try testCase.secureMessagingRequest(cardData: cardData).authenticationResponse
+        for position in [0, 35] {
+            answer[position] ^= 0x01
+            let request = try testCase.secureMessagingRequest(cardData: cardData, answer: answer)
+            do {
+                _ = try BundleCompiler.compile(
+                    Compiler.prepare(try RepositoryLoader.source(testCase.script), loader: RepositoryLoader()),
+                    cardData: cardData,
+                    secureMessaging: request
+                )
+                Issue.record("a bundle was made from a tampered card answer (byte \(position))")
+            } catch {
+                let failure = try #require(error as? BundleCompiler.Failure)
+                let underlying = try #require(failure.underlying as? SecureChannelError)
+                #expect(underlying.code == .cardCryptogramMismatch)
+            }
+            answer[position] ^= 0x01
         }
     }
 

@@ -33,10 +33,12 @@ public enum BundleDescription {
         case .none:
             return "none"
         case .secureMessaging(let session):
-            var text = "sm, security level \(session.securityLevel)"
-            if let keyVersion = session.keyVersion {
-                text += ", key version \(keyVersion)"
+            var text = "sm \(session.cipher.rawValue), security level \(session.securityLevel)"
+            if let keyReference = session.keyReference {
+                text += ", key reference \(CanonicalHex.string([keyReference]))"
             }
+            text += "\n  card challenge \(CanonicalHex.string(session.cardChallenge))"
+            text += ", send sequence counter \(CanonicalHex.string(session.sequenceCounter))"
             return text
         case .globalPlatform(let session):
             var text = "\(session.scp.rawValue) i=\(CanonicalHex.string([session.iParameter]))"

@@ -112,6 +112,11 @@ public enum BundleSecureChannel: Hashable, Sendable {
             /// The server predicted the card's response (pseudo-random card challenge); the bundle
             /// starts with INITIALIZE UPDATE, whose response the client compares with ``InitializeUpdate/response``.
             case precomputed
+            /// SCP02 implicit initiation (`i` = `0A`, `0B`, `1A`, `1B`): no INITIALIZE UPDATE and no
+            /// EXTERNAL AUTHENTICATE; the session keys derive from the sequence counter, and the first
+            /// command's C-MAC opens the session with the security domain the client selected. The
+            /// challenges and the INITIALIZE UPDATE exchange are empty and absent from the JSON.
+            case implicit
         }
 
         /// The INITIALIZE UPDATE command and the card's response data (without the status word).
@@ -133,23 +138,65 @@ public enum BundleSecureChannel: Hashable, Sendable {
         }
     }
 
-    /// An ISO/IEC 7816-4 secure messaging session.
+    /// An ISO/IEC 7816-4 secure messaging session opened by mutual authentication.
     ///
-    /// Provisional: the members will grow with the secure messaging implementation; version 1
-    /// carries the security level, the key version and the initial send sequence counter.
+    /// The session keys depend on key material both sides contribute (ICAO Doc 9303 Part 11,
+    /// section 9.7), so the server compiles the bundle only after the card answered EXTERNAL
+    /// AUTHENTICATE: the client ran GET CHALLENGE and EXTERNAL AUTHENTICATE in the probe, and the
+    /// bundle records that exchange. Its cryptograms are encrypted under the access keys; a verifier
+    /// holding those keys rebuilds the session keys and the counter from them.
     public struct SecureMessagingSession: Hashable, Sendable {
-        /// Which of command MAC, command encryption, response MAC and response encryption are used.
+        /// Command MAC and encryption, response MAC and encryption: `33`, as ICAO secure messaging
+        /// protects both directions.
         public var securityLevel: BundleSecurityLevel
-        /// The version or reference of the key set used, if the card has several.
-        public var keyVersion: UInt8?
-        /// The send sequence counter's initial value, if the scheme has one: 1 to 16 bytes.
-        public var sequenceCounter: [UInt8]?
+        /// The block cipher of the access and session keys.
+        public var cipher: Cipher
+        /// The key reference of EXTERNAL AUTHENTICATE (its P2), when the card has several key sets.
+        public var keyReference: UInt8?
+        /// RND.IC, the card's answer to GET CHALLENGE: 8 bytes.
+        public var cardChallenge: [UInt8]
+        /// The send sequence counter before the first protected command: 8 bytes (3DES) or 16 (AES).
+        public var sequenceCounter: [UInt8]
+        /// The recorded EXTERNAL AUTHENTICATE exchange the session keys came from.
+        public var authentication: Authentication
 
         /// Creates a session description.
-        public init(securityLevel: BundleSecurityLevel, keyVersion: UInt8? = nil, sequenceCounter: [UInt8]? = nil) {
+        public init(
+            securityLevel: BundleSecurityLevel,
+            cipher: Cipher,
+            keyReference: UInt8? = nil,
+            cardChallenge: [UInt8],
+            sequenceCounter: [UInt8],
+            authentication: Authentication
+        ) {
             self.securityLevel = securityLevel
-            self.keyVersion = keyVersion
+            self.cipher = cipher
+            self.keyReference = keyReference
+            self.cardChallenge = cardChallenge
             self.sequenceCounter = sequenceCounter
+            self.authentication = authentication
+        }
+
+        /// The block cipher of a secure messaging session.
+        public enum Cipher: String, CaseIterable, Hashable, Sendable {
+            /// Two-key triple DES with the retail MAC (Basic Access Control).
+            case tripleDES = "3des"
+            /// AES with AES-CMAC.
+            case aes
+        }
+
+        /// The EXTERNAL AUTHENTICATE command the client sent and the card's answer data (`E_IC ‖ M_IC`).
+        public struct Authentication: Hashable, Sendable {
+            /// The EXTERNAL AUTHENTICATE command APDU.
+            public var command: [UInt8]
+            /// The card's response data, without the status word.
+            public var response: [UInt8]
+
+            /// Creates the exchange.
+            public init(command: [UInt8], response: [UInt8]) {
+                self.command = command
+                self.response = response
+            }
         }
     }
 }
@@ -264,11 +311,25 @@ extension BundleSecureChannel {
                 json: try reader.value("securityLevel"),
                 path: reader.memberPath("securityLevel")
             )
+            let cipher = try reader.enumeration("cipher", as: SecureMessagingSession.Cipher.self)
+            var exchange = try JSONObjectReader(
+                try reader.value("authentication"),
+                path: reader.memberPath("authentication")
+            )
+            let authentication = SecureMessagingSession.Authentication(
+                command: try exchange.hex("command", lengths: 5...261),
+                response: try exchange.hex("response", lengths: 1...256)
+            )
+            try exchange.finish()
+            let counterLength = cipher == .aes ? 16 : 8
             self = .secureMessaging(
                 SecureMessagingSession(
                     securityLevel: level,
-                    keyVersion: try reader.optionalInteger("keyVersion", in: 0...255).map(UInt8.init),
-                    sequenceCounter: try reader.optionalHex("sequenceCounter", lengths: 1...16)
+                    cipher: cipher,
+                    keyReference: try reader.optionalHex("keyReference", lengths: 1...1)?.first,
+                    cardChallenge: try reader.hex("cardChallenge", lengths: 8...8),
+                    sequenceCounter: try reader.hex("sequenceCounter", lengths: counterLength...counterLength),
+                    authentication: authentication
                 )
             )
         case .scp01, .scp02, .scp03:
@@ -277,25 +338,37 @@ extension BundleSecureChannel {
                 json: try reader.value("securityLevel"),
                 path: reader.memberPath("securityLevel")
             )
-            var exchange = try JSONObjectReader(
-                try reader.value("initializeUpdate"),
-                path: reader.memberPath("initializeUpdate")
-            )
-            let initializeUpdate = GlobalPlatformSession.InitializeUpdate(
-                command: try exchange.hex("command", lengths: 5...261),
-                response: try exchange.hex("response", lengths: 1...256)
-            )
-            try exchange.finish()
+            let mode = try reader.enumeration("mode", as: GlobalPlatformSession.Mode.self)
+            var initializeUpdate = GlobalPlatformSession.InitializeUpdate(command: [], response: [])
+            var hostChallenge: [UInt8] = []
+            var cardChallenge: [UInt8] = []
+            if mode != .implicit {
+                var exchange = try JSONObjectReader(
+                    try reader.value("initializeUpdate"),
+                    path: reader.memberPath("initializeUpdate")
+                )
+                initializeUpdate = GlobalPlatformSession.InitializeUpdate(
+                    command: try exchange.hex("command", lengths: 5...261),
+                    response: try exchange.hex("response", lengths: 1...256)
+                )
+                try exchange.finish()
+                hostChallenge = try reader.hex("hostChallenge", lengths: 8...16)
+                cardChallenge = try reader.hex("cardChallenge", lengths: 6...16)
+            }
+            let sequenceCounter = try reader.optionalHex("sequenceCounter", lengths: 2...3)
+            if mode == .implicit && (scp != .scp02 || sequenceCounter?.count != 2) {
+                throw reader.error("mode", "implicit initiation needs SCP02 and its 2-byte sequence counter")
+            }
             self = .globalPlatform(
                 GlobalPlatformSession(
                     scp: scp,
                     iParameter: try reader.hex("iParameter", lengths: 1...1)[0],
                     keyVersion: UInt8(try reader.integer("keyVersion", in: 0...255)),
                     securityLevel: level,
-                    mode: try reader.enumeration("mode", as: GlobalPlatformSession.Mode.self),
-                    hostChallenge: try reader.hex("hostChallenge", lengths: 8...16),
-                    cardChallenge: try reader.hex("cardChallenge", lengths: 6...16),
-                    sequenceCounter: try reader.optionalHex("sequenceCounter", lengths: 2...3),
+                    mode: mode,
+                    hostChallenge: hostChallenge,
+                    cardChallenge: cardChallenge,
+                    sequenceCounter: sequenceCounter,
                     initializeUpdate: initializeUpdate
                 )
             )
@@ -310,22 +383,27 @@ extension BundleSecureChannel {
             break
         case .secureMessaging(let session):
             members["securityLevel"] = session.securityLevel.json
-            if let keyVersion = session.keyVersion {
-                members["keyVersion"] = .integer(Int64(keyVersion))
+            members["cipher"] = .string(session.cipher.rawValue)
+            if let keyReference = session.keyReference {
+                members["keyReference"] = .string(CanonicalHex.string([keyReference]))
             }
-            if let counter = session.sequenceCounter {
-                members["sequenceCounter"] = .string(CanonicalHex.string(counter))
-            }
+            members["cardChallenge"] = .string(CanonicalHex.string(session.cardChallenge))
+            members["sequenceCounter"] = .string(CanonicalHex.string(session.sequenceCounter))
+            members["authentication"] = .object([
+                "command": .string(CanonicalHex.string(session.authentication.command)),
+                "response": .string(CanonicalHex.string(session.authentication.response)),
+            ])
         case .globalPlatform(let session):
             members["iParameter"] = .string(CanonicalHex.string([session.iParameter]))
             members["keyVersion"] = .integer(Int64(session.keyVersion))
             members["securityLevel"] = session.securityLevel.json
             members["mode"] = .string(session.mode.rawValue)
-            members["hostChallenge"] = .string(CanonicalHex.string(session.hostChallenge))
-            members["cardChallenge"] = .string(CanonicalHex.string(session.cardChallenge))
             if let counter = session.sequenceCounter {
                 members["sequenceCounter"] = .string(CanonicalHex.string(counter))
             }
+            guard session.mode != .implicit else { break }
+            members["hostChallenge"] = .string(CanonicalHex.string(session.hostChallenge))
+            members["cardChallenge"] = .string(CanonicalHex.string(session.cardChallenge))
             members["initializeUpdate"] = .object([
                 "command": .string(CanonicalHex.string(session.initializeUpdate.command)),
                 "response": .string(CanonicalHex.string(session.initializeUpdate.response)),

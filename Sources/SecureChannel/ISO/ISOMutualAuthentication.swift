@@ -279,3 +279,70 @@ extension ISOMutualAuthentication {
         return Session(keys: keys, counter: ISOSecureMessaging.SendSequenceCounter(uncheckedBytes: counter))
     }
 }
+
+extension ISOMutualAuthentication {
+    /// What an offline verifier learns from a recorded authentication: both challenges and the session.
+    public struct Reconstruction: Sendable {
+        /// RND.IC, the card's challenge.
+        public let cardChallenge: [UInt8]
+        /// RND.IFD, the terminal's challenge.
+        public let terminalChallenge: [UInt8]
+        /// The session keys and initial counter both sides derived.
+        public let session: Session
+    }
+
+    /// Rebuilds a session from a recorded EXTERNAL AUTHENTICATE exchange, for a verifier that holds
+    /// the access keys (a server checking its own bundle, or an auditor).
+    ///
+    /// Both cryptograms are checked and opened: the terminal's gives RND.IFD, RND.IC and K.IFD, the
+    /// card's gives K.IC and must repeat both challenges.
+    ///
+    /// - Parameters:
+    ///   - accessKeys: K_ENC and K_MAC.
+    ///   - command: The data field of EXTERNAL AUTHENTICATE: `E_IFD ‖ M_IFD`.
+    ///   - response: The card's answer data: `E_IC ‖ M_IC`.
+    /// - Returns: The challenges and the session.
+    /// - Throws: ``SecureChannelError/Code/malformedResponse`` for wrong lengths,
+    ///   ``SecureChannelError/Code/hostCryptogramMismatch`` when the terminal's cryptogram does not
+    ///   verify under these keys, ``SecureChannelError/Code/cardCryptogramMismatch`` when the card's
+    ///   does not, or either side's challenges disagree.
+    public static func reconstruct(
+        accessKeys: ISOSecureMessaging.Keys,
+        command: [UInt8],
+        response: [UInt8]
+    ) throws(SecureChannelError) -> Reconstruction {
+        guard command.count == authenticationDataLength, response.count == authenticationDataLength else {
+            throw .malformedResponse(
+                "a recorded authentication has \(authenticationDataLength) bytes each way, not \(command.count) and \(response.count)"
+            )
+        }
+        let terminal: [UInt8]
+        do throws(SecureChannelError) {
+            terminal = try open(command, keys: accessKeys)
+        } catch let error where error.code == .commandMACMismatch {
+            throw .isoTerminalCryptogramMismatch("M_IFD does not verify under these access keys")
+        }
+        let card: [UInt8]
+        do throws(SecureChannelError) {
+            card = try open(response, keys: accessKeys)
+        } catch let error where error.code == .commandMACMismatch {
+            throw .cardCryptogramMismatch("M_IC does not verify under these access keys")
+        }
+        let terminalChallenge = Array(terminal[0..<8])
+        let cardChallenge = Array(terminal[8..<16])
+        guard constantTimeEquals(card[0..<8], cardChallenge), constantTimeEquals(card[8..<16], terminalChallenge)
+        else {
+            throw .cardCryptogramMismatch(
+                "the card's answer does not repeat the challenges of the terminal's cryptogram"
+            )
+        }
+        let session = try Self.session(
+            terminalKeyMaterial: Array(terminal[16..<32]),
+            cardKeyMaterial: Array(card[16..<32]),
+            cardChallenge: cardChallenge,
+            terminalChallenge: terminalChallenge,
+            accessKeys: accessKeys
+        )
+        return Reconstruction(cardChallenge: cardChallenge, terminalChallenge: terminalChallenge, session: session)
+    }
+}

@@ -1,4 +1,4 @@
-import APDUTypes
+public import APDUTypes
 import CardCrypto
 
 extension ISOSecureMessaging {

@@ -101,6 +101,9 @@ public enum BundleCompiler {
         cardData: CardData,
         request: Request
     ) throws(Failure) -> Result {
+        if case .scp02(let i) = request.configuration.scp, i & 0x02 != 0 {
+            return try compileImplicit(prepared, cardData: cardData, request: request, option: i)
+        }
         let payload: BundlePayload
         let plan: CommandPlan
         let compiled: Compiler.CompileResult
@@ -141,6 +144,85 @@ public enum BundleCompiler {
                 response: response,
                 externalAuthenticate: externalAuthenticate,
                 secured: secured
+            )
+        } catch {
+            throw Failure(underlying: error)
+        }
+        do throws(BundleError) {
+            let bundle = try BundleSealer(signer: request.signer).seal(payload)
+            return Result(bundle: bundle, plan: plan, diagnostics: compiled.diagnostics, sources: compiled.sources)
+        } catch {
+            throw Failure(underlying: error)
+        }
+    }
+
+    /// SCP02 implicit initiation: the session keys from the sequence counter, no INITIALIZE UPDATE
+    /// and no EXTERNAL AUTHENTICATE; the first secured command's C-MAC opens the session.
+    private static func compileImplicit(
+        _ prepared: Compiler.PreparedSequence,
+        cardData: CardData,
+        request: Request,
+        option: UInt8
+    ) throws(Failure) -> Result {
+        let payload: BundlePayload
+        let plan: CommandPlan
+        let compiled: Compiler.CompileResult
+        do throws(SecureChannelError) {
+            guard let counter = request.sequenceCounter, counter.count == 2,
+                let aid = request.configuration.securityDomainAID
+                    ?? cardData.bytes(for: .issuerSecurityDomain).flatMap({ ApplicationIdentifier($0) })
+            else {
+                throw SecureChannelError(
+                    code: .invalidArgument,
+                    reason:
+                        "SCP02 implicit initiation needs the card's 2-byte sequence counter and the security domain AID"
+                )
+            }
+            let kdd = cardData.bytes(for: .keyDiversificationData)
+            var session = try SecureChannelSession(
+                implicitInitiation: request.keys,
+                configuration: request.configuration,
+                sequenceCounter: counter,
+                aid: aid,
+                keyDiversificationData: kdd
+            )
+            let options = CompileOptions(secureChannel: .scp02, securityLevel: .mac)
+            compiled = Compiler.compile(prepared, cardData: cardData, options: options)
+            guard let compiledPlan = compiled.plan, !compiled.hasErrors else {
+                return Result(bundle: nil, plan: nil, diagnostics: compiled.diagnostics, sources: compiled.sources)
+            }
+            plan = compiledPlan
+            let secured = try SecureStage.secure(plan, session: &session, securityDomain: aid.bytes)
+            let channel = BundleSecureChannel.GlobalPlatformSession(
+                scp: .scp02,
+                iParameter: option,
+                keyVersion: request.keys.keyVersion,
+                securityLevel: .cMAC,
+                mode: .implicit,
+                hostChallenge: [],
+                cardChallenge: [],
+                sequenceCounter: counter,
+                initializeUpdate: .init(command: [], response: [])
+            )
+            payload = Self.payload(
+                plan: plan,
+                cardData: cardData,
+                channel: .globalPlatform(channel),
+                identity: Self.identity(cardData, kdd: kdd),
+                commands: secured.enumerated().map { index, command in
+                    BundleCommand(
+                        index: index,
+                        command: command.apdu,
+                        expect: command.expect.map { StatusWordPattern(value: $0.value, mask: $0.mask) },
+                        step: command.step,
+                        origin: command.origin,
+                        note: command.note,
+                        sensitive: command.isSensitive
+                    )
+                },
+                id: request.bundleID,
+                issuedAt: request.issuedAt,
+                lifetime: request.lifetime
             )
         } catch {
             throw Failure(underlying: error)
@@ -221,14 +303,7 @@ public enum BundleCompiler {
         externalAuthenticate: CommandAPDU,
         secured: [SecuredCommand]
     ) -> BundlePayload {
-        let identity = BundleCardIdentity(
-            isdAID: cardData.bytes(for: .issuerSecurityDomain).flatMap { ApplicationIdentifier($0) },
-            iin: cardData.bytes(for: .iin),
-            cin: cardData.bytes(for: .cin),
-            kdd: response.keyDiversificationData,
-            icFabricator: cardData.bytes(for: .cplc(.icFabricator)),
-            icSerialNumber: cardData.bytes(for: .cplc(.icSerialNumber))
-        )
+        let identity = Self.identity(cardData, kdd: response.keyDiversificationData)
         let scp: BundleSecureChannel.GlobalPlatformSession.SCP
         let iParameter: UInt8
         switch request.configuration.scp {
@@ -285,14 +360,15 @@ public enum BundleCompiler {
                 )
             )
         }
-        return BundlePayload(
+        return Self.payload(
+            plan: plan,
+            cardData: cardData,
+            channel: .globalPlatform(session),
+            identity: identity,
+            commands: commands,
             id: request.bundleID,
             issuedAt: request.issuedAt,
-            expiresAt: BundleTimestamp(secondsSince1970: request.issuedAt.secondsSince1970 + request.lifetime),
-            sequence: BundleSequence(name: plan.sequence, version: plan.version, sourceDigest: plan.sourceDigest),
-            card: BundleCard(profile: plan.profile == .iso7816 ? .iso7816 : .globalplatform, identity: identity),
-            secureChannel: .globalPlatform(session),
-            commands: commands
+            lifetime: request.lifetime
         )
     }
 }

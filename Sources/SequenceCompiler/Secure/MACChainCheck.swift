@@ -10,13 +10,26 @@ public import SecureChannel
 /// exactly as the card would: C-MAC against the chain, decryption, padding. The first command that
 /// does not verify is reported with its index; every command after it would be refused by the card.
 /// SELECT commands are not part of the channel and are skipped.
+///
+/// For ISO 7816-4 secure messaging it opens the recorded EXTERNAL AUTHENTICATE exchange with the
+/// access keys, rebuilds the session keys and counter, and checks every command's checksum with
+/// the counter the card will use (each command and each response take one value).
 public struct MACChainCheck: BundleCheck {
-    /// The card's static keys, already diversified for this card.
-    public var cardKeys: StaticKeys
+    private enum Keys: Sendable {
+        case globalPlatform(StaticKeys)
+        case secureMessaging(ISOSecureMessaging.Keys)
+    }
 
-    /// Creates the check for one card's keys.
+    private let keys: Keys
+
+    /// Creates the check for one GlobalPlatform card's static keys, already diversified for it.
     public init(cardKeys: StaticKeys) {
-        self.cardKeys = cardKeys
+        self.keys = .globalPlatform(cardKeys)
+    }
+
+    /// Creates the check for a file-oriented card's secure messaging access keys.
+    public init(accessKeys: ISOSecureMessaging.Keys) {
+        self.keys = .secureMessaging(accessKeys)
     }
 
     /// `mac-chain`.
@@ -44,11 +57,103 @@ public struct MACChainCheck: BundleCheck {
     /// - Returns: The plain commands (channel-opening and SELECT commands as sent), or the first
     ///   command the card would refuse.
     public func replay(_ bundle: SignedBundle) -> Result<[PlainCommand], BundleError> {
-        guard case .globalPlatform(let channel) = bundle.payload.secureChannel else {
+        switch (keys, bundle.payload.secureChannel) {
+        case (.globalPlatform(let cardKeys), .globalPlatform(let channel)):
+            return Self.replay(bundle, channel: channel, cardKeys: cardKeys)
+        case (.secureMessaging(let accessKeys), .secureMessaging(let channel)):
+            return Self.replay(bundle, channel: channel, accessKeys: accessKeys)
+        case (_, .none):
+            return .failure(BundleError(code: .macChainInvalid, reason: "the bundle has no secure channel to replay"))
+        case (.globalPlatform, .secureMessaging):
             return .failure(
-                BundleError(code: .macChainInvalid, reason: "only GlobalPlatform channels are replayed offline so far")
+                BundleError(
+                    code: .macChainInvalid,
+                    reason: "the bundle uses secure messaging; these are GlobalPlatform keys"
+                )
+            )
+        case (.secureMessaging, .globalPlatform):
+            return .failure(
+                BundleError(
+                    code: .macChainInvalid,
+                    reason: "the bundle uses a GlobalPlatform channel; these are secure messaging keys"
+                )
             )
         }
+    }
+
+    private static func replay(
+        _ bundle: SignedBundle,
+        channel: BundleSecureChannel.SecureMessagingSession,
+        accessKeys: ISOSecureMessaging.Keys
+    ) -> Result<[PlainCommand], BundleError> {
+        let authentication = channel.authentication
+        guard let command = try? CommandAPDU(bytes: authentication.command), command.ins == 0x82 else {
+            return .failure(
+                BundleError(code: .macChainInvalid, reason: "the recorded EXTERNAL AUTHENTICATE is not one")
+            )
+        }
+        let reconstruction: ISOMutualAuthentication.Reconstruction
+        do throws(SecureChannelError) {
+            reconstruction = try ISOMutualAuthentication.reconstruct(
+                accessKeys: accessKeys,
+                command: command.data,
+                response: authentication.response
+            )
+        } catch {
+            return .failure(
+                BundleError(
+                    code: .macChainInvalid,
+                    reason: "the recorded authentication does not verify with these access keys: \(error.code)"
+                )
+            )
+        }
+        guard reconstruction.cardChallenge == channel.cardChallenge,
+            reconstruction.session.counter.bytes == channel.sequenceCounter
+        else {
+            return .failure(
+                BundleError(
+                    code: .macChainInvalid,
+                    reason: "the card challenge or send sequence counter differs from the recorded authentication"
+                )
+            )
+        }
+        let messaging = ISOSecureMessaging(keys: reconstruction.session.keys)
+        var counter = reconstruction.session.counter
+        var plain: [PlainCommand] = []
+        for command in bundle.payload.commands {
+            guard let apdu = try? CommandAPDU(bytes: command.apdu) else {
+                return .failure(
+                    BundleError(code: .macChainInvalid, reason: "not a command APDU", commandIndex: command.index)
+                )
+            }
+            counter.increment()
+            do throws(SecureChannelError) {
+                plain.append(
+                    PlainCommand(
+                        index: command.index,
+                        command: try messaging.unprotect(command: apdu, counter: counter)
+                    )
+                )
+            } catch {
+                return .failure(
+                    BundleError(
+                        code: .macChainInvalid,
+                        reason: "the card would refuse this command: \(error.code)",
+                        commandIndex: command.index
+                    )
+                )
+            }
+            // The card protects its response with the next value.
+            counter.increment()
+        }
+        return .success(plain)
+    }
+
+    private static func replay(
+        _ bundle: SignedBundle,
+        channel: BundleSecureChannel.GlobalPlatformSession,
+        cardKeys: StaticKeys
+    ) -> Result<[PlainCommand], BundleError> {
         let scp: SecureChannelProtocol
         switch channel.scp {
         case .scp01: scp = .scp01(i: channel.iParameter)
@@ -62,6 +167,30 @@ public struct MACChainCheck: BundleCheck {
             keyDiversificationData: identity.kdd ?? [],
             securityDomainAID: identity.isdAID
         )
+        if channel.mode == .implicit {
+            var card: CardSecureChannelSession
+            guard let counter = channel.sequenceCounter, let aid = identity.isdAID else {
+                return .failure(
+                    BundleError(
+                        code: .macChainInvalid,
+                        reason: "an implicit session needs the sequence counter and the security domain AID"
+                    )
+                )
+            }
+            do throws(SecureChannelError) {
+                card = try CardSecureChannelSession(
+                    implicitInitiation: cardKeys,
+                    configuration: configuration,
+                    sequenceCounter: counter,
+                    aid: aid
+                )
+            } catch {
+                return .failure(
+                    BundleError(code: .macChainInvalid, reason: "cannot rebuild the card's session: \(error)")
+                )
+            }
+            return unwrapAll(bundle, card: &card, authenticateFirst: false)
+        }
         guard let initializeUpdate = try? CommandAPDU(bytes: channel.initializeUpdate.command) else {
             return .failure(
                 BundleError(code: .macChainInvalid, reason: "the recorded INITIALIZE UPDATE is not a command APDU")
@@ -88,8 +217,17 @@ public struct MACChainCheck: BundleCheck {
                 )
             )
         }
+        return unwrapAll(bundle, card: &card, authenticateFirst: true)
+    }
+
+    /// Unwraps every command on the card side; SELECT passes through.
+    private static func unwrapAll(
+        _ bundle: SignedBundle,
+        card: inout CardSecureChannelSession,
+        authenticateFirst: Bool
+    ) -> Result<[PlainCommand], BundleError> {
         var plain: [PlainCommand] = []
-        var first = true
+        var first = authenticateFirst
         for command in bundle.payload.commands {
             guard let apdu = try? CommandAPDU(bytes: command.apdu) else {
                 return .failure(

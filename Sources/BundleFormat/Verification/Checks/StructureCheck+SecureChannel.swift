@@ -92,6 +92,30 @@ extension StructureCheck {
         var problems: [BundleError] = []
         let scp = session.scp.rawValue.uppercased()
         let exchange = session.initializeUpdate
+        if session.mode == .implicit {
+            // No INITIALIZE UPDATE, no EXTERNAL AUTHENTICATE: the first command's C-MAC opens the
+            // session, which implicit initiation limits to C-MAC.
+            if session.scp != .scp02 || session.iParameter & 0x02 == 0 {
+                problems.append(.invalidStructure("implicit initiation is SCP02 with i = 0A, 0B, 1A or 1B"))
+            }
+            if session.securityLevel != .cMAC {
+                problems.append(.invalidStructure("an implicitly initiated session has security level 01 (C-MAC)"))
+            }
+            for command in commands {
+                if let apdu = try? command.commandAPDU(),
+                    apdu.ins == initializeUpdateINS || apdu.ins == externalAuthenticateINS,
+                    apdu.cla & 0x80 != 0
+                {
+                    problems.append(
+                        .commandInvalid(
+                            "an implicitly initiated session has no INITIALIZE UPDATE or EXTERNAL AUTHENTICATE",
+                            index: command.index
+                        )
+                    )
+                }
+            }
+            return problems
+        }
 
         // The INITIALIZE UPDATE command: 80 50 KVN 00 Lc host-challenge [Le].
         if let command = try? CommandAPDU(bytes: exchange.command) {
