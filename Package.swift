@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "seqc", targets: ["seqc"]),
+        .executable(name: "seqplay", targets: ["seqplay"]),
+        .executable(name: "seqsim", targets: ["seqsim"]),
         .library(name: "SequenceCompiler", targets: ["SequenceCompiler"]),
         .library(name: "CAPFile", targets: ["CAPFile"]),
         .library(name: "APDUTypes", targets: ["APDUTypes"]),
@@ -66,6 +68,38 @@ let package = Package(
             dependencies: ["APDUTypes", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // The card channel abstraction: one protocol, no I/O.
+        .target(name: "CardTransport", dependencies: ["APDUTypes"]),
+        // The system pcsc-lite client library.
+        .systemLibrary(name: "CPCSCLite", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+        // Card channels over PC/SC: reader listing and choice, connect, transmit.
+        .target(name: "CardTransportPCSC", dependencies: ["APDUTypes", "CardTransport", "CPCSCLite"]),
+        // The card side of vsmartcard's vpcd protocol: plugs a simulated card into pcscd over TCP.
+        .target(name: "CardTransportVPCD", dependencies: ["APDUTypes"]),
+
+        // Simulated cards, strict as silicon: a GlobalPlatform card manager and an ISO 7816 file card.
+        .target(
+            name: "CardSimulator",
+            dependencies: [
+                "APDUTypes", "CAPFile", "CardCrypto", "CardTransport", "SecureChannel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // Simulated cards set up from an issuer's card data and key file, and card image files.
+        .target(
+            name: "SimulatorSetup",
+            dependencies: ["APDUTypes", "CardSimulator", "KeyStore", "SecureChannel", "SequenceCompiler"]
+        ),
+
+        // Replays a signed bundle over any card channel and reports what happened.
+        .target(
+            name: "SequencePlayer",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardTransport", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // Executables: thin layers over the libraries.
         .executableTarget(
             name: "seqc",
@@ -77,6 +111,21 @@ let package = Package(
                 "KeyStore",
                 "SecureChannel",
                 "BundleFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "seqplay",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardTransport", "CardTransportPCSC", "SequencePlayer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "seqsim",
+            dependencies: [
+                "APDUTypes", "CardSimulator", "CardTransportVPCD", "KeyStore", "SequenceCompiler", "SimulatorSetup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -122,6 +171,21 @@ let package = Package(
             exclude: ["Golden", "Vectors"]
         ),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "SecureChannel", "CardCrypto"]),
+        .testTarget(
+            name: "CardTransportTests",
+            dependencies: ["CardTransport", "CardTransportPCSC", "CardTransportVPCD", "APDUTypes"]
+        ),
+        .testTarget(
+            name: "CardSimulatorTests",
+            dependencies: [
+                "CardSimulator", "CardTransport", "APDUTypes", "SecureChannel", "CardCrypto", "CAPFile",
+                "BundleFormat", "SequenceTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "SequencePlayerTests",
+            dependencies: ["SequencePlayer", "CardTransport", "APDUTypes", "BundleFormat", "SequenceTestSupport"]
+        ),
         .testTarget(
             name: "GrammarTests",
             dependencies: ["SequenceCompiler", "SequenceTestSupport"]

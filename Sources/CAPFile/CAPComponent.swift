@@ -1,8 +1,10 @@
-/// One component of a CAP file: a tag, a two-byte size and that many `info` bytes.
+/// One component of a CAP file: a tag, a size and that many `info` bytes.
 ///
-/// The layout `u1 tag, u2 size, u1 info[size]` is the compact component format of the JCVM
-/// specification (Java Card 3.0.5 Classic, §6.1 "Component Model"); ``bytes`` keeps all of it,
-/// because GlobalPlatform loads components whole.
+/// The compact layout is `u1 tag, u2 size, u1 info[size]` (Java Card 3.0.5 Classic JCVM, §6.1
+/// "Component Model"). CAP format 2.3 adds `component_extended`, `u1 tag, u4 size, u1 info[size]`
+/// (Java Card 3.1 JCVM, §6.1), which the Method, RefLocation, Descriptor and Debug components use
+/// when the Header has `ACC_EXTENDED` (§6.4). ``bytes`` keeps all of it, because GlobalPlatform
+/// loads components whole.
 public struct CAPComponent: Hashable, Sendable {
     /// The component's kind, from its tag byte.
     public let tag: Kind
@@ -10,47 +12,73 @@ public struct CAPComponent: Hashable, Sendable {
     /// The whole component: tag, big-endian size and `info`.
     public let bytes: [UInt8]
 
-    /// The component's `info` bytes, after the tag and size.
-    public var info: ArraySlice<UInt8> { bytes.dropFirst(Self.headerLength) }
+    /// Whether the size field is four bytes (`component_extended`) rather than two.
+    public let hasExtendedSize: Bool
 
-    /// The number of tag and size bytes before `info`.
+    /// The component's `info` bytes, after the tag and size.
+    public var info: ArraySlice<UInt8> { bytes.dropFirst(headerLength) }
+
+    /// The number of tag and size bytes before `info`: 3, or 5 with a four-byte size.
+    var headerLength: Int { Self.headerLength(extendedSize: hasExtendedSize) }
+
+    /// The number of tag and size bytes of a compact component.
     static let headerLength = 3
 
     /// The largest `info` a compact component can hold.
     static let maximumInfoLength = Int(UInt16.max)
+
+    /// The largest `info` this reader accepts for a component with a four-byte size: 16 MiB, more than
+    /// the largest Method component 255 blocks of 65,535 bytes make, and a guard against ZIP bombs.
+    static let maximumExtendedInfoLength = 16 * 1024 * 1024
+
+    /// The tag and size length for a size field of either width.
+    static func headerLength(extendedSize: Bool) -> Int { extendedSize ? 5 : 3 }
+
+    /// The largest `info` for a size field of either width.
+    static func maximumInfoLength(extendedSize: Bool) -> Int {
+        extendedSize ? maximumExtendedInfoLength : maximumInfoLength
+    }
 
     /// Wraps component bytes after checking the tag and that the size matches the bytes.
     ///
     /// - Parameters:
     ///   - bytes: The whole component, tag and size included.
     ///   - expected: The kind the component must have, such as the one its archive file name gives.
+    ///   - extendedSize: Whether the size field is four bytes long.
     /// - Throws: ``CAPFileError`` when the tag is unknown or unexpected or the size is wrong.
-    init(bytes: [UInt8], expected: Kind? = nil) throws(CAPFileError) {
+    init(bytes: [UInt8], expected: Kind? = nil, extendedSize: Bool = false) throws(CAPFileError) {
         var reader = ByteReader(bytes[...], context: "component file '\(expected?.fileName ?? "?")'")
         let tagByte = try reader.u8("the tag")
-        let size = try reader.u16("the size")
+        let size = extendedSize ? Int(try reader.u32("the size")) : Int(try reader.u16("the size"))
         guard let tag = Kind(rawValue: tagByte) else {
             throw .unsupported("component tag \(tagByte) is not one of the standard components 1 to 12")
         }
         if let expected, expected != tag {
             throw .malformedComponent("file '\(expected.fileName)' holds component '\(tag)' (tag \(tagByte))")
         }
-        guard Int(size) == reader.remaining else {
+        guard size == reader.remaining else {
             throw .sizeMismatch("component '\(tag)' declares \(size) bytes but \(reader.remaining) are present")
         }
         self.tag = tag
         self.bytes = bytes
+        self.hasExtendedSize = extendedSize
     }
 
-    /// Makes a component from its kind and `info`, which must be at most 65,535 bytes long.
-    init(tag: Kind, info: [UInt8]) {
-        precondition(info.count <= Self.maximumInfoLength, "component info longer than 65535 bytes")
+    /// Makes a component from its kind and `info`, at most 65,535 bytes long with a two-byte size and
+    /// at most ``maximumExtendedInfoLength`` with a four-byte one.
+    init(tag: Kind, info: [UInt8], extendedSize: Bool = false) {
+        precondition(info.count <= Self.maximumInfoLength(extendedSize: extendedSize), "component info too long")
         var bytes = [tag.rawValue]
-        bytes.reserveCapacity(Self.headerLength + info.count)
-        bytes.appendBigEndian(UInt16(info.count))
+        bytes.reserveCapacity(Self.headerLength(extendedSize: extendedSize) + info.count)
+        if extendedSize {
+            bytes.appendBigEndian(UInt32(info.count))
+        } else {
+            bytes.appendBigEndian(UInt16(info.count))
+        }
         bytes += info
         self.tag = tag
         self.bytes = bytes
+        self.hasExtendedSize = extendedSize
     }
 }
 
@@ -119,6 +147,23 @@ extension CAPComponent {
 
         /// The component's file name inside a CAP archive's `javacard` folder, such as `Method.cap`.
         public var fileName: String { name + ".cap" }
+
+        /// The file name of the component with a four-byte size in an extended CAP archive, such as
+        /// `Method.capx` (Java Card 3.1 JCVM, chapter 6, table "CAP File Component File Names": the
+        /// `.capx` extension marks `component_extended` files).
+        public var extendedFileName: String { name + ".capx" }
+
+        /// Whether the component has a four-byte size in an extended CAP file.
+        ///
+        /// Java Card 3.1 JCVM, §6.4, `ACC_EXTENDED`: the Method, Reference Location, Descriptor and
+        /// Debug components (and custom ones) are then in the extended format; the others keep the
+        /// two-byte size.
+        public var hasExtendedSizeInExtendedFiles: Bool {
+            switch self {
+            case .method, .referenceLocation, .descriptor, .debug: true
+            default: false
+            }
+        }
 
         /// The same as ``name``.
         public var description: String { name }

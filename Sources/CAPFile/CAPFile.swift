@@ -3,22 +3,37 @@ public import APDUTypes
 /// A Java Card CAP file read from bytes: its package, applets and components.
 ///
 /// Reads both a `.cap` archive (a ZIP/JAR whose `<package path>/javacard/*.cap` entries are the
-/// components, stored or deflated) and an `.ijc` file (the components concatenated). Only the
-/// compact CAP format (versions 2.1 to 2.3) is supported; extended CAP files are rejected.
+/// components, stored or deflated) and an `.ijc` file (the components concatenated). Compact CAP
+/// files (formats 2.1 to 2.3) and the extended format of Java Card 3.1 (format 2.3 with
+/// `ACC_EXTENDED`: four-byte component sizes and a Method component in blocks, for load files over
+/// 64 KB or with several packages) are supported.
 ///
 /// Reading never traps: every malformed input throws ``CAPFileError``.
 public struct CAPFile: Sendable, Hashable {
-    /// The package AID from the Header component.
+    /// The AID the file is loaded under, from the Header component.
+    ///
+    /// For a compact file the package AID; for an extended file the CAP file's own AID
+    /// (Java Card 3.1 JCVM, §6.4), which is the load file AID GlobalPlatform uses.
     public let packageAID: ApplicationIdentifier
 
-    /// The package version from the Header component.
+    /// The version that goes with ``packageAID``: the package version, or the extended CAP file's own.
     public let packageVersion: CAPVersion
 
     /// The CAP file format version, such as `2.2`.
     public let capFormatVersion: CAPVersion
 
-    /// The package name in internal form (`com/example/wallet`), when the Header has one (CAP 2.2+).
+    /// The package name in internal form (`com/example/wallet`), when the Header has one (CAP 2.2+);
+    /// for an extended file, the name of the first package listed.
     public let packageName: String?
+
+    /// Whether the file is in the extended format (Java Card 3.1, `ACC_EXTENDED` in the Header).
+    public let isExtended: Bool
+
+    /// The Java packages in the file: one for a compact file, one or more for an extended file.
+    public let packages: [CAPPackage]
+
+    /// The number of blocks the Method component is split into: 1 for a compact file.
+    public let methodBlockCount: Int
 
     /// The applets from the Applet component, in file order; empty for a library package.
     public let applets: [CAPApplet]
@@ -44,47 +59,81 @@ public struct CAPFile: Sendable, Hashable {
 
     /// Reads a CAP archive, a ZIP file with one entry per component.
     ///
-    /// Entries named `<any path>/javacard/<Component>.cap` are the components; others, such as
-    /// `META-INF/MANIFEST.MF`, are ignored.
+    /// Entries named `<any path>/javacard/<Component>.cap` (or `.capx`, as extended files name
+    /// components with a four-byte size) are the components; others, such as
+    /// `META-INF/MANIFEST.MF`, are ignored. The Header is read first, since its `ACC_EXTENDED` flag
+    /// decides the width of the other components' size fields.
     ///
     /// - Throws: ``CAPFileError`` when the archive or a component is corrupt or unsupported.
     public init(capArchive bytes: [UInt8]) throws(CAPFileError) {
         let archive = try ZIPArchive(bytes)
-        var components: [CAPComponent] = []
+        var entries: [(kind: CAPComponent.Kind, entry: ZIPArchive.Entry)] = []
         for entry in archive.entries {
             guard let kind = Self.componentKind(ofEntryNamed: entry.name) else {
                 continue
             }
+            // Before inflating anything: repeated entries must not multiply the memory a file can claim.
+            guard !entries.contains(where: { $0.kind == kind }) else {
+                throw .duplicateComponent(kind)
+            }
+            entries.append((kind, entry))
+        }
+        var extended = false
+        if let header = entries.first(where: { $0.kind == .header }) {
             let contents = try archive.contents(
-                of: entry,
+                of: header.entry,
                 limit: CAPComponent.headerLength + CAPComponent.maximumInfoLength
             )
-            components.append(try CAPComponent(bytes: contents, expected: kind))
+            extended = try Header(CAPComponent(bytes: contents, expected: .header)).isExtended
+        }
+        var components: [CAPComponent] = []
+        components.reserveCapacity(entries.count)
+        for (kind, entry) in entries {
+            let extendedSize = extended && kind.hasExtendedSizeInExtendedFiles
+            let contents = try archive.contents(
+                of: entry,
+                limit: CAPComponent.headerLength(extendedSize: extendedSize)
+                    + CAPComponent.maximumInfoLength(extendedSize: extendedSize)
+            )
+            components.append(try CAPComponent(bytes: contents, expected: kind, extendedSize: extendedSize))
         }
         try self.init(components: components)
     }
 
-    /// Reads an IJC file: components one after the other, each `u1 tag, u2 size, info[size]`.
+    /// Reads an IJC file: components one after the other, each `u1 tag, u2 size, info[size]`, or with a
+    /// `u4 size` for the Method, RefLocation, Descriptor and Debug components once a Header with
+    /// `ACC_EXTENDED` has been read (Java Card 3.1 JCVM, §6.1 and §6.4).
+    ///
+    /// This is also the layout of the load file data a card receives in LOAD commands.
     ///
     /// - Throws: ``CAPFileError`` when a component is cut short, unknown, corrupt or unsupported.
     public init(ijc bytes: [UInt8]) throws(CAPFileError) {
         var reader = ByteReader(bytes[...], context: "the IJC file")
         var components: [CAPComponent] = []
+        var extended = false
         while reader.remaining > 0 {
             let start = reader.offset
             let tagByte = try reader.u8("a component tag")
             guard let kind = CAPComponent.Kind(rawValue: tagByte) else {
                 throw .unsupported("component tag \(tagByte) at offset \(start) is not one of the standard components")
             }
-            let size = Int(try reader.u16("the size of component '\(kind)'"))
+            let extendedSize = extended && kind.hasExtendedSizeInExtendedFiles
+            let size =
+                extendedSize
+                ? Int(try reader.u32("the size of component '\(kind)'"))
+                : Int(try reader.u16("the size of component '\(kind)'"))
             guard size <= reader.remaining else {
                 throw .truncated("component '\(kind)' declares \(size) bytes but only \(reader.remaining) remain")
             }
             let info = try reader.read(size, "component '\(kind)'")
-            let component = try CAPComponent(bytes: Array(bytes[start..<info.endIndex]), expected: kind)
-            // Extended CAP files use four-byte sizes for some components: check the Header before going on.
+            let component = try CAPComponent(
+                bytes: Array(bytes[start..<info.endIndex]),
+                expected: kind,
+                extendedSize: extendedSize
+            )
+            // The Header says whether the components after it have four-byte sizes.
             if kind == .header {
-                _ = try Header(component)
+                extended = try Header(component).isExtended
             }
             components.append(component)
         }
@@ -133,6 +182,6 @@ public struct CAPFile: Sendable, Hashable {
         guard parts.count >= 2, parts[parts.count - 2] == "javacard", let fileName = parts.last else {
             return nil
         }
-        return CAPComponent.Kind.allCases.first { $0.fileName == fileName }
+        return CAPComponent.Kind.allCases.first { $0.fileName == fileName || $0.extendedFileName == fileName }
     }
 }

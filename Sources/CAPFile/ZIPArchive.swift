@@ -110,7 +110,8 @@ struct ZIPArchive {
         }
         guard entry.uncompressedSize <= limit else {
             throw .unsupported(
-                "entry '\(entry.name)' is \(entry.uncompressedSize) bytes, more than a compact CAP component can hold"
+                "entry '\(entry.name)' is \(entry.uncompressedSize) bytes, more than such a CAP component can hold "
+                    + "(\(limit) bytes)"
             )
         }
         guard entry.localHeaderOffset <= bytes.count else {

@@ -178,19 +178,29 @@ struct CAPFileErrorTests {
 
     // MARK: unsupported
 
-    @Test func rejectsUnknownFormatsAndExtendedFiles() throws {
+    @Test func rejectsUnknownFormatsAndStaticResources() throws {
         let ijc = try ijc()
         let format30 = CAPTestData.editing(ijc, tag: Tag.header) {
             $0[4] = 0
             $0[5] = 3
         }
         expectCode(.unsupported, reading: format30)
-        let extended = CAPTestData.editing(ijc, tag: Tag.header) {
+        // StaticResources (tag 13, CAP 2.3) is not read.
+        expectCode(.unsupported, reading: ijc + [13, 0, 1, 0])
+    }
+
+    /// `ACC_EXTENDED` on a compact Header: read the extended way, the empty package name becomes a
+    /// package count of zero, so the Header is malformed rather than silently read as compact.
+    @Test func rejectsExtendedFlagOnACompactHeader() throws {
+        var builder = try CAPTestData.walletBuilder(loadFileSize: 1000)
+        builder.packageName = nil
+        let extended = CAPTestData.editing(builder.ijc(), tag: Tag.header) {
             $0[4] = 3
             $0[6] |= 0x08
         }
-        expectCode(.unsupported, reading: extended)
-        expectCode(.unsupported, reading: ijc + [13, 0, 1, 0])
+        expectCode(.malformedComponent, reading: extended)
+        let error = try #require(throws: CAPFileError.self) { try CAPFile(ijc: extended) }
+        #expect(error.reason.contains("lists no packages"))
     }
 
     @Test func rejectsUnknownCompressionAndEncryption() throws {

@@ -29,19 +29,29 @@ struct CAPFileMutationTests {
         #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
     }
 
+    /// The extended inputs use Method blocks of at most 100 bytes, so that a 600-byte file has four
+    /// blocks whose offsets, counts and sizes the mutations can hit.
     @Test(arguments: [
         (name: "stored archive", seed: UInt64(1), count: 2500),
         (name: "IJC file", seed: UInt64(2), count: 2500),
         (name: "deflated fixture", seed: UInt64(3), count: 1500),
+        (name: "extended archive", seed: UInt64(5), count: 2500),
+        (name: "extended IJC file", seed: UInt64(6), count: 2500),
     ])
     func survivesRandomMutations(input: (name: String, seed: UInt64, count: Int)) throws {
         let builder = try CAPTestData.walletBuilder(loadFileSize: 400)
+        let extended = try CAPTestData.extendedWalletBuilder(loadFileSize: 600, blockCapacity: 100)
         let original =
             switch input.name {
             case "stored archive": builder.capArchive()
             case "IJC file": builder.ijc()
+            case "extended archive": extended.capArchive()
+            case "extended IJC file": extended.ijc()
             default: try CAPTestData.deflatedFixture()
             }
+        if input.name.hasPrefix("extended") {
+            #expect(try CAPFile(bytes: original).methodBlockCount == 4)
+        }
         var generator = SplitMix64(seed: input.seed)
         var failures = 0
         for _ in 0..<input.count {
@@ -50,6 +60,8 @@ struct CAPFileMutationTests {
                 let cap = try CAPFile(bytes: mutated)
                 #expect(cap.codeSize == cap.loadFileData(includeDescriptor: false).count)
                 #expect(cap.components.first?.tag == .header)
+                // Whatever was accepted reads back the same from its own load file data.
+                #expect(try CAPFile(ijc: cap.loadFileData(includeDescriptor: true)).applets == cap.applets)
             } catch {
                 failures += 1
                 #expect(!error.description.isEmpty)

@@ -1,7 +1,8 @@
 import APDUTypes
-import CAPFile
 import Foundation
 import Testing
+
+@testable import CAPFile
 
 /// Sample AIDs, builders, the checked-in fixture and helpers to take IJC files apart and rebuild them.
 enum CAPTestData {
@@ -24,6 +25,21 @@ enum CAPTestData {
         )
     }
 
+    /// The same two-applet package in the extended format of Java Card 3.1, optionally with Method
+    /// blocks smaller than 65,535 bytes so that small files have several.
+    static func extendedWalletBuilder(
+        loadFileSize: Int? = nil,
+        includesDescriptor: Bool = true,
+        blockCapacity: Int? = nil
+    ) throws -> CAPBuilder {
+        var builder = try walletBuilder(loadFileSize: loadFileSize, includesDescriptor: includesDescriptor)
+        builder.formatVersion = .extended
+        if let blockCapacity {
+            builder.methodBlockCapacity = blockCapacity
+        }
+        return builder
+    }
+
     /// `Fixtures/wallet-deflated.cap`: deflated entries with data descriptors, a manifest, a folder entry
     /// and a Debug component (see `Fixtures/make_deflated_fixture.py`).
     static func deflatedFixture() throws -> [UInt8] {
@@ -33,31 +49,48 @@ enum CAPTestData {
         return [UInt8](try Data(contentsOf: url))
     }
 
-    /// Splits a well-formed IJC file into `(tag, info)` pairs.
-    static func split(_ ijc: [UInt8]) -> [(tag: UInt8, info: [UInt8])] {
+    /// The tags whose size is a `u4` in an extended file: Method, RefLocation, Descriptor and Debug.
+    static let extendedSizeTags: Set<UInt8> = [7, 9, 11, 12]
+
+    /// Splits a well-formed IJC file into `(tag, info)` pairs; `extended` reads four-byte sizes for
+    /// ``extendedSizeTags``.
+    static func split(_ ijc: [UInt8], extended: Bool = false) -> [(tag: UInt8, info: [UInt8])] {
         var parts: [(tag: UInt8, info: [UInt8])] = []
         var offset = 0
-        while offset + 3 <= ijc.count {
-            let size = Int(ijc[offset + 1]) << 8 | Int(ijc[offset + 2])
-            let end = min(ijc.count, offset + 3 + size)
-            parts.append((ijc[offset], Array(ijc[(offset + 3)..<end])))
+        while offset < ijc.count {
+            let width = extended && extendedSizeTags.contains(ijc[offset]) ? 4 : 2
+            guard offset + 1 + width <= ijc.count else {
+                break
+            }
+            let size = ijc[(offset + 1)..<(offset + 1 + width)].reduce(0) { $0 << 8 | Int($1) }
+            let end = min(ijc.count, offset + 1 + width + size)
+            parts.append((ijc[offset], Array(ijc[(offset + 1 + width)..<end])))
             offset = end
         }
         return parts
     }
 
     /// Joins `(tag, info)` pairs into an IJC file, writing each size from the info length.
-    static func join(_ parts: [(tag: UInt8, info: [UInt8])]) -> [UInt8] {
-        parts.flatMap { [$0.tag, UInt8(($0.info.count >> 8) & 0xFF), UInt8($0.info.count & 0xFF)] + $0.info }
+    static func join(_ parts: [(tag: UInt8, info: [UInt8])], extended: Bool = false) -> [UInt8] {
+        parts.flatMap { part -> [UInt8] in
+            let width = extended && extendedSizeTags.contains(part.tag) ? 4 : 2
+            let size = (0..<width).reversed().map { UInt8((part.info.count >> (8 * $0)) & 0xFF) }
+            return [part.tag] + size + part.info
+        }
     }
 
     /// Rebuilds an IJC file after changing the info of the component with `tag`.
-    static func editing(_ ijc: [UInt8], tag: UInt8, _ edit: (inout [UInt8]) -> Void) -> [UInt8] {
-        var parts = split(ijc)
+    static func editing(
+        _ ijc: [UInt8],
+        tag: UInt8,
+        extended: Bool = false,
+        _ edit: (inout [UInt8]) -> Void
+    ) -> [UInt8] {
+        var parts = split(ijc, extended: extended)
         for index in parts.indices where parts[index].tag == tag {
             edit(&parts[index].info)
         }
-        return join(parts)
+        return join(parts, extended: extended)
     }
 
     /// Replaces every occurrence of `old` with `new` (same length), to rename archive entries.

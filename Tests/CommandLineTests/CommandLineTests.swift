@@ -212,7 +212,7 @@ struct CommandLineTests {
             "2027-01-01T12:00:00Z", "--keys", "Sequences/keys/test-keys.yaml",
         ])
         #expect(chain.status == 0, "\(chain.stderr)")
-        #expect(chain.stdout.contains("OK: loyalty 1.2.0, 15 commands (MAC chain verified)"))
+        #expect(chain.stdout.contains("OK: loyalty 1.2.0, 16 commands (MAC chain verified)"))
 
         // A forged answer (one byte of M_IC flipped) makes no bundle.
         var forged = Array(answer)

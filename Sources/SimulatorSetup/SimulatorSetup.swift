@@ -1,0 +1,173 @@
+import APDUTypes
+import CardSimulator
+public import KeyStore
+import SecureChannel
+public import SequenceCompiler
+
+/// Makes simulated cards that match the fixture cards an issuer describes: the identification data
+/// of a card-data file (ISD AID, CPLC, KDD, IIN, CIN) and the keys the issuer's key file selects
+/// for it, diversified as the key set says, which is what a card leaves the factory with.
+public enum SimulatorSetup {
+    /// Options for a new card.
+    public struct Options: Sendable {
+        /// The SCP03 implementation option `i` when the key set does not decide it: `70`
+        /// (pseudo-random card challenges, so bundles can be precomputed) by default.
+        public var scp03Option: UInt8
+        /// The sequence counter the card starts from.
+        public var sequenceCounter: Int
+        /// Fixed card challenges (6 bytes, SCP02), for repeatable runs; random otherwise.
+        public var fixedCardChallenge: [UInt8]?
+
+        /// Creates options.
+        public init(scp03Option: UInt8 = 0x70, sequenceCounter: Int = 0, fixedCardChallenge: [UInt8]? = nil) {
+            self.scp03Option = scp03Option
+            self.sequenceCounter = sequenceCounter
+            self.fixedCardChallenge = fixedCardChallenge
+        }
+    }
+
+    /// A new, empty card's image for a card-data file and a key file.
+    ///
+    /// - Throws: ``SimulatorSetupError`` when the card data lacks what the profile needs, or no
+    ///   key set matches the card.
+    public static func image(
+        cardData: CardData,
+        keys: any KeyProvider,
+        options: Options = Options()
+    ) throws(SimulatorSetupError) -> SimulatedCardImage {
+        let identity = CardIdentity(
+            isdAID: cardData.bytes(for: .issuerSecurityDomain),
+            iin: cardData.bytes(for: .iin),
+            cin: cardData.bytes(for: .cin),
+            keyDiversificationData: cardData.bytes(for: .keyDiversificationData)
+        )
+        if cardData.profile?.value == .iso7816 {
+            return try isoImage(identity: identity, keys: keys)
+        }
+        return try globalPlatformImage(cardData: cardData, identity: identity, keys: keys, options: options)
+    }
+
+    private static func isoImage(
+        identity: CardIdentity,
+        keys: any KeyProvider
+    ) throws(SimulatorSetupError)
+        -> SimulatedCardImage
+    {
+        do {
+            let selected = try keys.accessKeys(for: identity)
+            let card = try ISOFileCard(
+                configuration: ISOFileCard.Configuration(accessKeys: selected.keys, keyReference: selected.keyReference)
+            )
+            return .iso7816(card.image)
+        } catch let error as KeyStoreError {
+            throw SimulatorSetupError(.noKeys, "\(error)")
+        } catch {
+            throw SimulatorSetupError(.invalidCardData, "\(error)")
+        }
+    }
+
+    private static func globalPlatformImage(
+        cardData: CardData,
+        identity: CardIdentity,
+        keys: any KeyProvider,
+        options: Options
+    ) throws(SimulatorSetupError) -> SimulatedCardImage {
+        guard let aidBytes = identity.isdAID, let aid = ApplicationIdentifier(aidBytes) else {
+            throw SimulatorSetupError(.invalidCardData, "a GlobalPlatform card needs its isd-aid")
+        }
+        guard let kdd = identity.keyDiversificationData, kdd.count == 10 else {
+            throw SimulatorSetupError(.invalidCardData, "a GlobalPlatform card needs its 10-byte kdd")
+        }
+        let selected: SelectedKeySet
+        let cardKeys: StaticKeys
+        do {
+            selected = try keys.keySet(for: identity)
+            cardKeys = try selected.cardKeys(for: identity)
+        } catch {
+            throw SimulatorSetupError(.noKeys, "\(error)")
+        }
+        let protocolIdentifier: UInt8
+        let option: UInt8
+        switch selected.configuration.scp {
+        case .scp01(let i):
+            protocolIdentifier = 0x01
+            option = i
+        case .scp02(let i):
+            protocolIdentifier = 0x02
+            option = i
+        case .scp03:
+            protocolIdentifier = 0x03
+            option = options.scp03Option
+        }
+        var cplc: [UInt8] = []
+        for field in CPLCField.allCases {
+            cplc += cardData.bytes(for: .cplc(field)) ?? [UInt8](repeating: 0, count: field.length)
+        }
+        let configuration = GlobalPlatformCard.Configuration(
+            issuerSecurityDomainAID: aid,
+            keySets: [
+                GlobalPlatformCard.KeySet(
+                    keys: cardKeys,
+                    protocolIdentifier: protocolIdentifier,
+                    implementationOption: option,
+                    sequenceCounter: options.sequenceCounter
+                )
+            ],
+            cardProductionLifeCycle: cplc,
+            keyDiversificationData: kdd,
+            issuerIdentificationNumber: Self.value(of: identity.iin, tag: 0x42),
+            cardImageNumber: Self.value(of: identity.cin, tag: 0x45),
+            cardChallenges: options.fixedCardChallenge.map { .fixed($0) } ?? .random
+        )
+        do {
+            return .globalPlatform(try GlobalPlatformCard(configuration: configuration).image)
+        } catch {
+            throw SimulatorSetupError(.invalidCardData, "\(error)")
+        }
+    }
+
+    /// The value of a card-data field written as a whole TLV (`42 01 99`), or the bytes as given.
+    static func value(of bytes: [UInt8]?, tag: UInt8) -> [UInt8] {
+        guard let bytes else { return [] }
+        if bytes.count >= 2, bytes[0] == tag, Int(bytes[1]) == bytes.count - 2 {
+            return Array(bytes.dropFirst(2))
+        }
+        return bytes
+    }
+}
+
+/// Why a simulated card could not be set up or its image read.
+public struct SimulatorSetupError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's name.
+        public let name: String
+        private init(_ name: String) { self.name = name }
+        /// The card data lack what the card needs.
+        public static let invalidCardData = Code("invalidCardData")
+        /// No key set matches the card.
+        public static let noKeys = Code("noKeys")
+        /// The image file is not a card image, or a malformed one.
+        public static let invalidImage = Code("invalidImage")
+        /// The code's name.
+        public var description: String { name }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// Why, in words; never key bytes.
+    public var reason: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    /// Only the code takes part in equality.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    /// Hashes the code.
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    /// The reason.
+    public var description: String { reason }
+}
