@@ -89,7 +89,9 @@ let package = Package(
         // Simulated cards set up from an issuer's card data and key file, and card image files.
         .target(
             name: "SimulatorSetup",
-            dependencies: ["APDUTypes", "CardSimulator", "KeyStore", "SecureChannel", "SequenceCompiler"]
+            dependencies: [
+                "APDUTypes", "CardSimulator", "CardTransportVPCD", "KeyStore", "SecureChannel", "SequenceCompiler",
+            ]
         ),
 
         // Replays a signed bundle over any card channel and reports what happened.
@@ -185,6 +187,15 @@ let package = Package(
         .testTarget(
             name: "SequencePlayerTests",
             dependencies: ["SequencePlayer", "CardTransport", "APDUTypes", "BundleFormat", "SequenceTestSupport"]
+        ),
+        // Golden bundles replayed through the real pcscd (vpcd) onto simulated cards.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardCrypto", "CardSimulator", "CardTransport", "CardTransportPCSC",
+                "CardTransportVPCD", "KeyStore", "SecureChannel", "SequenceCompiler", "SequencePlayer",
+                "SequenceTestSupport", "SimulatorSetup",
+            ]
         ),
         .testTarget(
             name: "GrammarTests",

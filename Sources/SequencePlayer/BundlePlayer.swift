@@ -27,9 +27,11 @@ public struct BundlePlayer: Sendable {
         /// The caller ran INITIALIZE UPDATE on this connection (the probe) and the session is open:
         /// the player sends command 0 (EXTERNAL AUTHENTICATE) first.
         case alreadyOpened
-        /// The player sends the bundle's recorded INITIALIZE UPDATE and requires the recorded
-        /// response. This works for a card whose challenge is deterministic (a simulated card); a
-        /// real card's fresh challenge makes it stop with ``PlayerFailure/Code/sessionMismatch``.
+        /// The player sends the bundle's recorded opening and requires the recorded answers:
+        /// INITIALIZE UPDATE for GlobalPlatform, GET CHALLENGE and EXTERNAL AUTHENTICATE for
+        /// secure messaging. This works for a card whose challenges are deterministic (a simulated
+        /// card); a real card's fresh challenge makes it stop with
+        /// ``PlayerFailure/Code/sessionMismatch`` before any bundle command is sent.
         case replayInitializeUpdate
     }
 

@@ -68,6 +68,11 @@ public struct APDUExchange: Hashable, Sendable {
         case selectSecurityDomain
         /// The recorded INITIALIZE UPDATE, replayed to open the session.
         case initializeUpdate
+        /// GET CHALLENGE, replayed to open a secure messaging session; the card must answer the
+        /// recorded challenge.
+        case getChallenge
+        /// The recorded EXTERNAL AUTHENTICATE of a secure messaging session.
+        case externalAuthenticate
         /// A bundle command, with its index.
         case command(Int)
     }

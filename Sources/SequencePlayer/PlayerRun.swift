@@ -107,6 +107,16 @@ struct PlayerRun {
 
     // MARK: - Opening
 
+    private static func receiptName(_ purpose: APDUExchange.Purpose) -> String {
+        switch purpose {
+        case .selectSecurityDomain: "select-security-domain"
+        case .initializeUpdate: "initialize-update"
+        case .getChallenge: "get-challenge"
+        case .externalAuthenticate: "external-authenticate"
+        case .command: "command"
+        }
+    }
+
     private var globalPlatformSession: BundleSecureChannel.GlobalPlatformSession? {
         if case .globalPlatform(let session) = bundle.payload.secureChannel { return session }
         return nil
@@ -120,7 +130,8 @@ struct PlayerRun {
         case .none:
             return aid
         case .globalPlatform(let session):
-            return session.mode == .precomputed || options.sessionOpening == .replayInitializeUpdate ? aid : nil
+            // An implicit session starts with the first command, chained from the selected AID.
+            return session.mode != .online || options.sessionOpening == .replayInitializeUpdate ? aid : nil
         case .secureMessaging:
             return nil
         }
@@ -147,13 +158,26 @@ struct PlayerRun {
         switch bundle.payload.secureChannel {
         case .none:
             return
-        case .secureMessaging:
-            throw failure(
-                .unsupportedOpening,
-                "a secure messaging session cannot be replayed: its keys come from the probe's fresh "
-                    + "challenge and key material, so the session must already be open",
-                stage: "opening the secure messaging session"
-            )
+        case .secureMessaging(let session):
+            // Only a card whose challenges repeat (a simulated one) answers as recorded; a real
+            // card's fresh challenge stops here, before anything of the bundle is sent.
+            let challengeStage = "GET CHALLENGE (replayed)"
+            try checkCancellation(before: 0, stage: challengeStage)
+            let getChallenge = CommandAPDU(cla: 0x00, ins: 0x84, p1: 0x00, p2: 0x00, le: session.cardChallenge.count)
+            let challenge = try await sendOpening(getChallenge, purpose: .getChallenge, stage: challengeStage)
+            try requireSuccess(challenge, stage: challengeStage)
+            guard challenge.response.data == session.cardChallenge else {
+                throw failure(.sessionMismatch, Self.sessionMismatchReason, stage: challengeStage)
+            }
+            let stage = "EXTERNAL AUTHENTICATE (replayed)"
+            guard let command = try? CommandAPDU(bytes: session.authentication.command) else {
+                throw failure(.unsupportedOpening, "the recorded EXTERNAL AUTHENTICATE does not decode", stage: stage)
+            }
+            let outcome = try await sendOpening(command, purpose: .externalAuthenticate, stage: stage)
+            try requireSuccess(outcome, stage: stage)
+            guard outcome.response.data == session.authentication.response else {
+                throw failure(.sessionMismatch, Self.sessionMismatchReason, stage: stage)
+            }
         case .globalPlatform(let session):
             guard session.mode == .online else { return }
             let stage = "INITIALIZE UPDATE (replayed)"
@@ -177,6 +201,18 @@ struct PlayerRun {
         }
     }
 
+    private func requireSuccess(_ outcome: TransportRecovery.Outcome, stage: String) throws(PlayerFailure) {
+        guard outcome.response.statusWord == .success else {
+            throw failure(
+                .unexpectedStatusWord,
+                Self.answered(outcome.response.statusWord),
+                stage: stage,
+                statusWord: outcome.response.statusWord,
+                expected: [.success]
+            )
+        }
+    }
+
     private mutating func sendOpening(
         _ command: CommandAPDU,
         purpose: APDUExchange.Purpose,
@@ -191,7 +227,7 @@ struct PlayerRun {
         }
         opening.append(
             Receipt.OpeningExchange(
-                purpose: purpose == .initializeUpdate ? "initialize-update" : "select-security-domain",
+                purpose: Self.receiptName(purpose),
                 command: Hex.string(command.bytes),
                 response: Hex.string(outcome.response.data),
                 statusWord: outcome.response.statusWord.description,

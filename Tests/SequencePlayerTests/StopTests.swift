@@ -159,20 +159,42 @@ struct StopTests {
         )
     }
 
-    /// The secure messaging session keys come from the probe, so it cannot be replayed.
-    @Test func secureMessagingCannotBeReplayed() async throws {
-        let names = try Fixtures.goldenBundleNames()
+    /// A secure messaging bundle's opening is replayed as recorded: GET CHALLENGE must bring back
+    /// the recorded challenge and EXTERNAL AUTHENTICATE the recorded answer, or nothing of the
+    /// bundle is sent.
+    @Test func secureMessagingReplaysTheRecordedAuthentication() async throws {
         var checked = 0
-        for name in names {
+        for name in try Fixtures.goldenBundleNames() {
             let bundle = try Fixtures.golden(name)
-            guard case .secureMessaging = bundle.payload.secureChannel else { continue }
-            let card = FakeCardChannel.alwaysSuccess()
-            let player = try Fixtures.player(options: .init(sessionOpening: .replayInitializeUpdate))
-            let failure = try await #require(throws: PlayerFailure.self) {
-                try await player.play(bundle, over: card)
+            guard case .secureMessaging(let session) = bundle.payload.secureChannel else { continue }
+            let recorded = FakeCardChannel { command, position in
+                switch position {
+                case 0: .success(CardResponse(data: session.cardChallenge, statusWord: .success))
+                case 1: .success(CardResponse(data: session.authentication.response, statusWord: .success))
+                default: .success(CardResponse(statusWord: .success))
+                }
             }
-            #expect(failure.code == .unsupportedOpening)
-            #expect(card.sent.isEmpty)
+            let player = try Fixtures.player(options: .init(sessionOpening: .replayInitializeUpdate))
+            let receipt = try await player.play(bundle, over: recorded)
+            #expect(recorded.sent.first == [0x00, 0x84, 0x00, 0x00, 0x08])
+            #expect(recorded.sent.dropFirst().first == session.authentication.command)
+            #expect(Array(recorded.sent.dropFirst(2)) == bundle.payload.commands.map(\.apdu))
+            #expect(receipt.opening.map(\.purpose) == ["get-challenge", "external-authenticate"])
+
+            // Another challenge: the session differs, nothing of the bundle is sent.
+            let fresh = FakeCardChannel { _, _ in
+                .success(CardResponse(data: [UInt8](repeating: 0x42, count: 8), statusWord: .success))
+            }
+            let failure = try await #require(throws: PlayerFailure.self) {
+                try await player.play(bundle, over: fresh)
+            }
+            #expect(failure.code == .sessionMismatch)
+            #expect(fresh.sent.count == 1)
+
+            // Already opened by the probe: the bundle's commands only.
+            let opened = FakeCardChannel.alwaysSuccess()
+            _ = try await Fixtures.player(options: .init(sessionOpening: .alreadyOpened)).play(bundle, over: opened)
+            #expect(opened.sent == bundle.payload.commands.map(\.apdu))
             checked += 1
         }
         #expect(checked >= 1, "no secure messaging golden bundle to check")
