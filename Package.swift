@@ -102,6 +102,9 @@ let package = Package(
             ]
         ),
 
+        // The messages of the install protocol between seqplay and seqd (Codable, versioned).
+        .target(name: "SequenceProtocol", dependencies: ["SequencePlayer"]),
+
         // Executables: thin layers over the libraries.
         .executableTarget(
             name: "seqc",
@@ -121,6 +124,7 @@ let package = Package(
             name: "seqplay",
             dependencies: [
                 "APDUTypes", "BundleFormat", "CardTransport", "CardTransportPCSC", "SequencePlayer",
+                "SequenceProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -129,6 +133,15 @@ let package = Package(
             dependencies: [
                 "APDUTypes", "CardSimulator", "CardTransportVPCD", "KeyStore", "SequenceCompiler", "SimulatorSetup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // The replay benchmark of issue 4: `swift run -c release replaybench` (pcscd running).
+        .executableTarget(
+            name: "replaybench",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardSimulator", "CardTransport", "CardTransportPCSC", "CardTransportVPCD",
+                "KeyStore", "SequenceCompiler", "SequencePlayer", "SequenceTestSupport", "SimulatorSetup",
             ]
         ),
 

@@ -17,12 +17,20 @@ public enum SimulatorSetup {
         public var sequenceCounter: Int
         /// Fixed card challenges (6 bytes, SCP02), for repeatable runs; random otherwise.
         public var fixedCardChallenge: [UInt8]?
+        /// Replaces the key set's SCP02 `i`, such as `1A` for implicit initiation.
+        public var scp02Option: UInt8?
 
         /// Creates options.
-        public init(scp03Option: UInt8 = 0x70, sequenceCounter: Int = 0, fixedCardChallenge: [UInt8]? = nil) {
+        public init(
+            scp03Option: UInt8 = 0x70,
+            sequenceCounter: Int = 0,
+            fixedCardChallenge: [UInt8]? = nil,
+            scp02Option: UInt8? = nil
+        ) {
             self.scp03Option = scp03Option
             self.sequenceCounter = sequenceCounter
             self.fixedCardChallenge = fixedCardChallenge
+            self.scp02Option = scp02Option
         }
     }
 
@@ -94,7 +102,7 @@ public enum SimulatorSetup {
             option = i
         case .scp02(let i):
             protocolIdentifier = 0x02
-            option = i
+            option = options.scp02Option ?? i
         case .scp03:
             protocolIdentifier = 0x03
             option = options.scp03Option

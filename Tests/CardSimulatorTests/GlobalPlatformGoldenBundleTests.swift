@@ -39,8 +39,9 @@ struct GlobalPlatformGoldenBundleTests {
         }
 
         /// The card with the values of its YAML file (GET DATA answers are stored there as whole TLVs:
-        /// `iin: 42 01 99` is tag 42, length 1, value 99).
-        func card(sequenceCounter: Int? = nil) throws -> GlobalPlatformCard {
+        /// `iin: 42 01 99` is tag 42, length 1, value 99), and another implementation option if given
+        /// (such as `1A` for SCP02 implicit initiation on the second card).
+        func card(sequenceCounter: Int? = nil, implementationOption: UInt8? = nil) throws -> GlobalPlatformCard {
             let configuration: GlobalPlatformCard.Configuration
             switch self {
             case .gpTest:
@@ -50,7 +51,7 @@ struct GlobalPlatformGoldenBundleTests {
                         GlobalPlatformCard.KeySet(
                             keys: try keys(),
                             protocolIdentifier: 0x03,
-                            implementationOption: 0x70,
+                            implementationOption: implementationOption ?? 0x70,
                             sequenceCounter: sequenceCounter ?? 0x29
                         )
                     ],
@@ -68,7 +69,7 @@ struct GlobalPlatformGoldenBundleTests {
                         GlobalPlatformCard.KeySet(
                             keys: try keys(),
                             protocolIdentifier: 0x02,
-                            implementationOption: 0x15,
+                            implementationOption: implementationOption ?? 0x15,
                             sequenceCounter: sequenceCounter ?? 0x42
                         )
                     ],

@@ -109,7 +109,13 @@ struct GlobalPlatformImageTests {
         changed.keySets = [keySet(aes, 0x03, 0x70), keySet(aes, 0x03, 0x10)]
         cases.append(changed)
         changed = base
+        // Implicit initiation with a zero ICV (bit 08 clear) is not an option the card offers.
+        changed.keySets = [keySet(tripleDES, 0x02, 0x12)]
+        cases.append(changed)
+        changed = base
+        // Implicit sessions are C-MAC only, below a minimum of C-MAC and C-DECRYPTION.
         changed.keySets = [keySet(tripleDES, 0x02, 0x1A)]
+        changed.minimumSecurityLevel = [.commandMAC, .commandEncryption]
         cases.append(changed)
         changed = base
         changed.keySets = [keySet(tripleDES, 0x03, 0x70)]

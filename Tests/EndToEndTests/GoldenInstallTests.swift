@@ -28,6 +28,8 @@ extension ThroughTheReader {
             enum Expectation: Sendable {
                 /// GET STATUS in a new session lists this application instance.
                 case application(String)
+                /// The card's registry (an implicit key set opens no explicit session) holds this instance.
+                case implicitApplication(String)
                 /// The key set the bundle replaced no longer opens a session.
                 case keySetReplaced(UInt8)
                 /// The loyalty holder file holds the card's data.
@@ -126,6 +128,16 @@ extension ThroughTheReader {
                 case .application(let aid):
                     let listing = try await Self.getStatus(channel, cardPath: testCase.card)
                     #expect(Hex.string(listing).contains("4F" + String(format2: aid.count / 2) + aid))
+                case .implicitApplication(let aid):
+                    let installed = try #require(card as? GlobalPlatformCard).applications.map {
+                        Hex.string($0.aid.bytes)
+                    }
+                    #expect(installed.contains(aid))
+                    // GET DATA 00C1 through the reader: the counter moved on with the session.
+                    let counter = try await channel.transmit(
+                        CommandAPDU(cla: 0x80, ins: 0xCA, p1: 0x00, p2: 0xC1, le: 256)
+                    )
+                    #expect(Hex.string(counter.data).hasSuffix("0044"))
                 case .keySetReplaced(let version):
                     let probe = CommandAPDU(
                         cla: 0x80,

@@ -98,12 +98,17 @@ enum Fixture {
     static func card(
         _ path: String,
         sequenceCounter: Int = 0,
-        fixedCardChallenge: [UInt8]? = nil
+        fixedCardChallenge: [UInt8]? = nil,
+        scp02Option: UInt8? = nil
     ) throws -> any SimulatedCard {
         let image = try SimulatorSetup.image(
             cardData: try cardData(path),
             keys: try keyFile(),
-            options: SimulatorSetup.Options(sequenceCounter: sequenceCounter, fixedCardChallenge: fixedCardChallenge)
+            options: SimulatorSetup.Options(
+                sequenceCounter: sequenceCounter,
+                fixedCardChallenge: fixedCardChallenge,
+                scp02Option: scp02Option
+            )
         )
         guard case .iso7816(let iso) = image else { return try image.makeCard() }
         // The golden secure messaging bundle was made with RND.IC C1..C8 and K.IC 1C..1C.

@@ -10,9 +10,12 @@ extension GlobalPlatformCard {
     /// The configuration holds the card's static keys in the clear: a card image is a simulated
     /// card's memory, never a place for production keys. Descriptions never show key bytes.
     public struct Configuration: Hashable, Sendable {
-        /// The AID of the issuer security domain, selected by default on reset; `A000000151000000` by default.
+        /// The AID of the issuer security domain; `A000000151000000` by default.
+        ///
+        /// A reset selects it unless a selectable application holds the Card Reset privilege.
         public var issuerSecurityDomainAID: ApplicationIdentifier
-        /// The key sets of the issuer security domain; INITIALIZE UPDATE with key version `00` uses the first.
+        /// The key sets of the issuer security domain; INITIALIZE UPDATE with key version `00` uses the first
+        /// with explicit initiation, an implicitly initiated session the first with an implicit SCP02 option.
         public var keySets: [KeySet]
         /// The card production life cycle data: the value of tag `9F7F` (42 bytes on most cards).
         public var cardProductionLifeCycle: [UInt8]
@@ -29,7 +32,8 @@ extension GlobalPlatformCard {
         /// The card life cycle state (GPCS 2.3.1 table 11-5): ``LifeCycle/secured`` by default.
         public var cardLifeCycle: UInt8
         /// How many EXTERNAL AUTHENTICATE commands with a wrong host cryptogram in a row block the secure
-        /// channel for good (INITIALIZE UPDATE then answers `6983`); 3 by default.
+        /// channel for good (INITIALIZE UPDATE, and a secured command that would start an implicit session,
+        /// then answer `6983`); 3 by default.
         public var authenticationRetryLimit: Int
         /// Where card challenges come from when the protocol does not compute them.
         public var cardChallenges: CardChallengeSource
@@ -127,6 +131,14 @@ extension GlobalPlatformCard {
                 }
                 try keySet.validate()
             }
+            if let implicit = keySets.first(where: \.initiatesImplicitly),
+                !SecurityLevel.commandMAC.isSuperset(of: minimumSecurityLevel)
+            {
+                throw .invalidConfiguration(
+                    "key set \(Hex.string([implicit.keyVersion])) opens implicit SCP02 sessions at C-MAC (01), below "
+                        + "the minimum security level \(Hex.string([minimumSecurityLevel.rawValue]))"
+                )
+            }
             for (name, value) in [
                 ("the CPLC", cardProductionLifeCycle), ("the IIN", issuerIdentificationNumber),
                 ("the CIN", cardImageNumber), ("the card recognition data", cardRecognitionData ?? []),
@@ -197,8 +209,11 @@ extension GlobalPlatformCard {
         /// The secure channel protocol: 1, 2 or 3.
         public var protocolIdentifier: UInt8
         /// The implementation option "i": SCP01 `05` or `15`; SCP02 explicit options such as `15`, `55`,
-        /// `05`, `45`; SCP03 a combination of `01` (S16), `10` (pseudo-random challenges), `20` (R-MAC) and
-        /// `40` (R-ENCRYPTION), such as `00`, `10`, `30`, `60` or `70`.
+        /// `05`, `45`, or the implicit options `0A`, `0B`, `1A`, `1B`; SCP03 a combination of `01` (S16), `10`
+        /// (pseudo-random challenges), `20` (R-MAC) and `40` (R-ENCRYPTION), such as `00`, `10`, `30`, `60` or `70`.
+        ///
+        /// A key set with an implicit SCP02 option opens no session through INITIALIZE UPDATE: the first
+        /// command with a valid C-MAC opens it (GPCS 2.3.1 appendix E.1.2).
         public var implementationOption: UInt8
         /// The keys by key identifier: 1 ENC, 2 MAC, 3 DEK (already diversified, as the card holds them).
         public var keys: [UInt8: CardKey]
@@ -273,12 +288,23 @@ extension GlobalPlatformCard {
                 + "KCV \(checkValues.joined(separator: " ")))"
         }
 
+        /// The SCP02 options with implicit initiation that the card offers (GPCS 2.3.1 table E-1: bit `04`
+        /// clear, ICV = MAC over the AID, C-MAC on the unmodified APDU, with or without ICV encryption and
+        /// three keys).
+        static let implicitSCP02Options: Set<UInt8> = [0x0A, 0x0B, 0x1A, 0x1B]
+
+        /// Whether sessions on this key set start implicitly (SCP02 option bit `04` clear), not with
+        /// INITIALIZE UPDATE.
+        public var initiatesImplicitly: Bool {
+            protocolIdentifier == 0x02 && implementationOption & 0x04 == 0
+        }
+
         /// The length of the card challenges this key set needs from ``CardChallengeSource``: 0 when the
-        /// protocol computes them.
+        /// protocol computes them or the session starts implicitly.
         var cardChallengeLength: Int {
             switch protocolIdentifier {
             case 0x01: 8
-            case 0x02: 6
+            case 0x02: initiatesImplicitly ? 0 : 6
             default:
                 implementationOption & 0x10 != 0 ? 0 : (implementationOption & 0x01 != 0 ? 16 : 8)
             }
@@ -313,9 +339,10 @@ extension GlobalPlatformCard {
                 }
                 algorithm = .tripleDES
             case 0x02:
-                guard option & 0x04 != 0 else {
+                guard option & 0x04 != 0 || Self.implicitSCP02Options.contains(option) else {
                     throw .invalidConfiguration(
-                        "\(name): SCP02 i=\(Hex.string([option])) is implicit initiation, which this card does not offer"
+                        "\(name): SCP02 i=\(Hex.string([option])) is implicit initiation the card does not offer; "
+                            + "its implicit options are 0A, 0B, 1A and 1B"
                     )
                 }
                 algorithm = .tripleDES

@@ -6,7 +6,8 @@ extension GlobalPlatformCard {
     ///
     /// `9F7F` CPLC, `66` card recognition data, `00E0` key information template, `0042` IIN, `0045` CIN,
     /// `00CF` key diversification data, `00C1` the sequence counter of the default key set (2 bytes for
-    /// SCP02, 3 for SCP03 with pseudo-random challenges: the last one used). No secure channel is needed.
+    /// SCP02: the one the next session uses, which for implicit initiation is how the host learns it; 3 for
+    /// SCP03 with pseudo-random challenges: the last one used). No secure channel is needed.
     func getData(_ command: CommandAPDU) throws(Refusal) -> CardResponse {
         let configuration = stored.configuration
         let tag = UInt16(command.p1) << 8 | UInt16(command.p2)

@@ -157,6 +157,12 @@ extension GlobalPlatformCard {
             lifeCycle & LifeCycle.lockedBit != 0
         }
 
+        /// Whether the application has the Card Reset privilege (first privilege byte, bit `04`), which
+        /// makes it the application a reset selects.
+        public var hasCardResetPrivilege: Bool {
+            (privileges.first ?? 0) & Privilege.cardReset != 0
+        }
+
         /// Whether the application is a security domain (first privilege byte, bit `80`).
         public var isSecurityDomain: Bool {
             (privileges.first ?? 0) & Privilege.securityDomain != 0

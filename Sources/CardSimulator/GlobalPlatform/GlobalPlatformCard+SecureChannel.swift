@@ -7,6 +7,8 @@ extension GlobalPlatformCard {
     ///
     /// Any open session ends first. SCP03 cards with pseudo-random challenges advance their sequence
     /// counter here, before computing the challenge, and keep the new value even if the session never opens.
+    /// Key version `00` takes the first key set with explicit initiation; a key version whose key set
+    /// only initiates implicitly (SCP02 `0A`, `0B`, `1A`, `1B`) is not found (`6A88`), as an unknown one.
     func initializeUpdate(_ command: CommandAPDU) throws(Refusal) -> CardResponse {
         guard command.cla == 0x80 else {
             throw command.cla & 0x80 != 0 ? .securityStatusNotSatisfied : .classNotSupported
@@ -19,10 +21,11 @@ extension GlobalPlatformCard {
             throw .authenticationBlocked
         }
         let requested = command.p1
+        let keySets = stored.configuration.keySets
         let index =
             requested == 0
-            ? stored.configuration.keySets.firstIndex { $0.staticKeys != nil }
-            : stored.configuration.keySets.firstIndex { $0.keyVersion == requested }
+            ? keySets.firstIndex { $0.staticKeys != nil && !$0.initiatesImplicitly }
+            : keySets.firstIndex { $0.keyVersion == requested && !$0.initiatesImplicitly }
         guard let index, let keys = stored.configuration.keySets[index].staticKeys else {
             throw .referencedDataNotFound
         }
@@ -111,6 +114,60 @@ extension GlobalPlatformCard {
         }
         channel = .open(box)
         return CardResponse(statusWord: .success)
+    }
+
+    /// Starts an implicitly initiated SCP02 session (GPCS 2.3.1 appendix E.1.2 and E.3.3) with the first
+    /// secured command that arrives while the issuer security domain is selected and no session is open.
+    ///
+    /// The first key set with an implicit option is used, with its sequence counter as it is; the chain
+    /// starts from the MAC of the selected security domain's AID, and the level is C-MAC. Only when the
+    /// command's C-MAC verifies does the session open and the counter advance by one (the counter is
+    /// incremented when the first C-MAC of a session is verified, GPCS 2.3.1 E.1.2), so a failed attempt
+    /// changes nothing and the next secured command may try again. A counter at `FFFF` cannot advance:
+    /// the same session keys would come back, so the card refuses (`6985`) instead of opening a session a
+    /// recording could replay.
+    ///
+    /// - Parameter command: The secured command that starts the session.
+    /// - Returns: The open session and the command without its C-MAC.
+    /// - Throws: `6982` when no key set initiates implicitly or the C-MAC does not verify, `6983` when wrong
+    ///   host cryptograms have blocked authentication, `6985` when the counter is exhausted.
+    func openImplicitSession(_ command: CommandAPDU) throws(Refusal) -> (ChannelBox, CommandAPDU) {
+        let configuration = stored.configuration
+        guard let index = configuration.keySets.firstIndex(where: { $0.initiatesImplicitly && $0.staticKeys != nil }),
+            let keys = configuration.keySets[index].staticKeys
+        else {
+            throw .securityStatusNotSatisfied
+        }
+        guard !stored.isAuthenticationBlocked else {
+            throw .authenticationBlocked
+        }
+        let keySet = configuration.keySets[index]
+        guard keySet.sequenceCounter < 0xFFFF, let counter = keySet.counterBytes(keySet.sequenceCounter) else {
+            throw .conditionsNotSatisfied
+        }
+        let sessionConfiguration = CardSecureChannelSession.Configuration(
+            scp: keySet.secureChannelProtocol,
+            keyDiversificationData: configuration.keyDiversificationData,
+            securityDomainAID: configuration.issuerSecurityDomainAID,
+            minimumSecurityLevel: configuration.minimumSecurityLevel
+        )
+        let box: ChannelBox
+        let plain: CommandAPDU
+        do throws(SecureChannelError) {
+            let session = try CardSecureChannelSession(
+                implicitInitiation: keys,
+                configuration: sessionConfiguration,
+                sequenceCounter: counter,
+                aid: configuration.issuerSecurityDomainAID
+            )
+            box = ChannelBox(session: session, keyVersion: keySet.keyVersion)
+            plain = try box.session.unwrap(command)
+        } catch {
+            throw .securityStatusNotSatisfied
+        }
+        stored.configuration.keySets[index].sequenceCounter = keySet.sequenceCounter + 1
+        channel = .open(box)
+        return (box, plain)
     }
 
     /// The next card challenge from the configured source.

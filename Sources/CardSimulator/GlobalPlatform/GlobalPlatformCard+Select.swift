@@ -50,6 +50,19 @@ extension GlobalPlatformCard {
         return CardResponse(data: data, statusWord: cardIsLocked ? StatusWord(0x6283) : .success)
     }
 
+    /// What a reset selects on the basic logical channel: the first selectable application, in install
+    /// order, with the Card Reset privilege (GPCS 2.3.1 table 11-7, formerly Default Selected), or the
+    /// issuer security domain when there is none or the card is locked or terminated.
+    var selectionAfterReset: Selection {
+        let lifeCycle = stored.configuration.cardLifeCycle
+        guard lifeCycle != LifeCycle.cardLocked && lifeCycle != LifeCycle.terminated,
+            let application = stored.applications.first(where: { $0.hasCardResetPrivilege && Self.isSelectable($0) })
+        else {
+            return .issuerSecurityDomain
+        }
+        return .application(application.aid)
+    }
+
     /// Whether SELECT may reach an application: SELECTABLE or an application-specific state, not locked.
     static func isSelectable(_ application: Application) -> Bool {
         !application.isLocked && application.lifeCycle & LifeCycle.selectable == LifeCycle.selectable

@@ -7,7 +7,9 @@ public import SecureChannel
 /// The issuer security domain answers INITIALIZE UPDATE and EXTERNAL AUTHENTICATE with
 /// ``SecureChannel/CardSecureChannelSession``, then checks every command's C-MAC (a bad one gets
 /// `6982` and closes the channel), decrypts command data and secures responses as the security level
-/// says. Card content management needs the channel: INSTALL [for load] and LOAD (block order, `C4`
+/// says. A key set with an implicit SCP02 option (`0A`, `0B`, `1A`, `1B`) opens a C-MAC session with
+/// the first secured command instead, its MAC chained from the MAC of the security domain's AID. Card
+/// content management needs the channel: INSTALL [for load] and LOAD (block order, `C4`
 /// length, load file hash, package and applet AIDs read from the CAP components), INSTALL [for
 /// install], [for make selectable] and [for personalization], STORE DATA (decrypted under the DEK and
 /// kept by the receiving application), DELETE, GET STATUS, SET STATUS, PUT KEY (key check values
@@ -15,7 +17,9 @@ public import SecureChannel
 /// retry limit after which INITIALIZE UPDATE answers `6983`.
 ///
 /// Installed applications run no bytecode: they answer SELECT with a minimal FCI, `6D00` to anything
-/// else, and keep what they were installed and personalized with (``application(_:)``).
+/// else, and keep what they were installed and personalized with (``application(_:)``). A selectable
+/// application with the Card Reset privilege is selected after reset instead of the issuer security
+/// domain, which SELECT by AID still reaches.
 ///
 /// Everything that survives a power cycle is in ``image``; ``init(image:)`` brings a card back, so a
 /// card keeps its applications between runs and refuses a second install of the same instance AID.
@@ -55,7 +59,7 @@ public final class GlobalPlatformCard: SimulatedCard {
         try self.init(image: Image(configuration: configuration))
     }
 
-    /// Brings back a card from its image, as it was when the image was taken (powered off).
+    /// Brings back a card from its image, as it was when the image was taken (powered off), then powered on.
     ///
     /// - Parameter image: The card image.
     /// - Throws: ``GlobalPlatformCardError/Code/invalidConfiguration`` when the configuration cannot work,
@@ -70,6 +74,7 @@ public final class GlobalPlatformCard: SimulatedCard {
             throw .invalidImage("counters cannot be negative")
         }
         stored = image
+        selection = selectionAfterReset
     }
 
     /// The card as it would be written to a file now: configuration, registry, counters, retry state.
@@ -88,10 +93,10 @@ public final class GlobalPlatformCard: SimulatedCard {
     }
 
     /// Powers the card off and on: the secure channel, a load in progress and the selection end; the
-    /// issuer security domain is selected again.
+    /// application with the Card Reset privilege is selected, or the issuer security domain when none has it.
     public func reset() {
         endSession()
-        selection = .issuerSecurityDomain
+        selection = selectionAfterReset
     }
 
     /// Answers one command on the basic logical channel, with a status word for anything it refuses.
@@ -210,18 +215,22 @@ public final class GlobalPlatformCard: SimulatedCard {
             // Anything but EXTERNAL AUTHENTICATE after INITIALIZE UPDATE abandons the session.
             endSession()
         }
-        guard case .open(let box) = channel else {
-            guard command.cla & 0x04 == 0 else {
+        let box: ChannelBox
+        let plain: CommandAPDU
+        if case .open(let current) = channel {
+            do throws(SecureChannelError) {
+                plain = try current.session.unwrap(command)
+            } catch {
+                endSession()
                 throw .securityStatusNotSatisfied
             }
-            return try execute(command, in: nil)
-        }
-        let plain: CommandAPDU
-        do throws(SecureChannelError) {
-            plain = try box.session.unwrap(command)
-        } catch {
-            endSession()
-            throw .securityStatusNotSatisfied
+            box = current
+        } else {
+            guard command.cla & 0x04 != 0 else {
+                return try execute(command, in: nil)
+            }
+            // Secure messaging without a session: SCP02 implicit initiation, if a key set offers it.
+            (box, plain) = try openImplicitSession(command)
         }
         var response: CardResponse
         do throws(Refusal) {
@@ -302,7 +311,8 @@ extension GlobalPlatformCard {
         case closed
         /// INITIALIZE UPDATE was answered; only EXTERNAL AUTHENTICATE may follow.
         case awaitingExternalAuthenticate(ChannelBox)
-        /// EXTERNAL AUTHENTICATE was accepted: every command goes through the session.
+        /// EXTERNAL AUTHENTICATE was accepted, or an implicit session started: every command goes
+        /// through the session.
         case open(ChannelBox)
     }
 
