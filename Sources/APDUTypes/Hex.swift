@@ -48,14 +48,22 @@ public enum Hex {
 
     private static let digits = Array("0123456789ABCDEF".utf8)
 
+    /// The two upper-case digits of every byte value, the first digit in the low byte.
+    private static let digitPairs: [UInt16] = (0..<256).map { byte in
+        UInt16(digits[byte >> 4]) | UInt16(digits[byte & 0x0F]) << 8
+    }
+
     /// Formats an array of bytes as upper-case hex digits with no separators, writing the string in place.
     public static func string(_ bytes: [UInt8]) -> String {
         bytes.withUnsafeBufferPointer { input in
             String(unsafeUninitializedCapacity: input.count * 2) { output in
-                digits.withUnsafeBufferPointer { table in
-                    for (index, byte) in input.enumerated() {
-                        output[2 * index] = table[Int(byte >> 4)]
-                        output[2 * index + 1] = table[Int(byte & 0x0F)]
+                digitPairs.withUnsafeBufferPointer { table in
+                    var index = 0
+                    while index < input.count {
+                        let pair = table[Int(input[index])]
+                        output[2 * index] = UInt8(truncatingIfNeeded: pair)
+                        output[2 * index + 1] = UInt8(truncatingIfNeeded: pair >> 8)
+                        index += 1
                     }
                 }
                 return input.count * 2

@@ -78,6 +78,10 @@ public enum Compiler {
         public var document: SequenceDocument?
         /// The loaded components by name.
         var components: [String: LoadedComponent]
+        /// What templates see of each loaded component, by name.
+        var componentValues: [String: TemplateValue]
+        /// The load file data and hash of every LOAD step: facts of the CAP files, not of the card.
+        var loadFiles: [PreparedLoadFile.Key: PreparedLoadFile]
         /// SHA-256 over the script, its includes and its components.
         public var sourceDigest: [UInt8]
         /// The problems found while preparing.
@@ -101,6 +105,8 @@ public enum Compiler {
             return PreparedSequence(
                 document: nil,
                 components: [:],
+                componentValues: [:],
+                loadFiles: [:],
                 sourceDigest: [],
                 diagnostics: diagnostics.diagnostics,
                 sources: [source] + parser.includedSources
@@ -117,6 +123,8 @@ public enum Compiler {
         return PreparedSequence(
             document: document,
             components: loaded.components,
+            componentValues: loaded.components.mapValues(\.templateValue),
+            loadFiles: PreparedLoadFile.all(in: document, components: loaded.components),
             sourceDigest: Array(hasher.finalize()),
             diagnostics: diagnostics.diagnostics,
             sources: [source] + document.includedSources
@@ -175,6 +183,8 @@ public enum Compiler {
             profile: profile,
             fieldValues: values,
             components: prepared.components,
+            componentValues: prepared.componentValues,
+            loadFiles: prepared.loadFiles,
             options: options,
             diagnostics: &diagnostics
         )
@@ -232,6 +242,8 @@ public enum Compiler {
         profile: CardProfile,
         fieldValues: [String: TemplateValue]?,
         components: [String: LoadedComponent],
+        componentValues: [String: TemplateValue]? = nil,
+        loadFiles: [PreparedLoadFile.Key: PreparedLoadFile] = [:],
         options: CompileOptions,
         diagnostics: inout DiagnosticBag
     ) -> [PlannedStep] {
@@ -244,8 +256,8 @@ public enum Compiler {
         for component in document.components where declared[component.name.value] == nil {
             declared[component.name.value] = component
             types[component.name.value] = LoadedComponent.templateType(for: component.kind)
-            if let loaded = components[component.name.value] {
-                values[component.name.value] = loaded.templateValue
+            if let value = componentValues?[component.name.value] ?? components[component.name.value]?.templateValue {
+                values[component.name.value] = value
             }
         }
         let resolver = ValueResolver(
@@ -260,7 +272,8 @@ public enum Compiler {
             options: options,
             resolver: resolver,
             components: components,
-            declaredComponents: declared
+            declaredComponents: declared,
+            loadFiles: loadFiles
         )
         var steps: [PlannedStep] = []
         for (offset, step) in document.steps.enumerated() {

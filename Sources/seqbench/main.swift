@@ -1,14 +1,17 @@
 // seqbench: what compiling, securing and signing a bundle costs, against the raw cryptography
 // that the same bundle needs, measured in the same run.
 //
-//     swift run -c release seqbench [iterations]
+//     swift run -c release seqbench [iterations] [scp03|scp02]
 //
 // Scenario (issue 3): Sequences/brokerage.yaml with a 32 KB CAP, compiled for the first test
 // card under SCP03 (C-MAC + C-ENC, level 03) and for the second under SCP02 i=15 (C-MAC + C-DEC,
 // VISA2 keys). The baseline does the cryptographic work of the same bundle directly through
 // CardCrypto and swift-crypto, over the same byte counts: session keys and cryptograms, one
 // encryption and one MAC per command, the DEK encryption of secrets, SHA-256 of the sources and
-// the Ed25519 signature. Timings are medians of several rounds on one core.
+// the Ed25519 signature. Timings are this thread's CPU time, so that other processes on a shared
+// machine do not count: each round runs the raw crypto and both compiles back to back, one
+// warm-up round is dropped, and each figure is the median of 5 rounds (a ratio is the median of
+// the rounds' ratios). Naming one scenario runs only that one, for profilers.
 
 import APDUTypes
 import BundleFormat
@@ -22,6 +25,9 @@ import SequenceCompiler
 import SequenceTestSupport
 
 let iterations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 40
+/// An optional second argument, `scp03` or `scp02`, runs only that scenario (for profilers);
+/// `memory-1mb` measures the peak memory of compiling a bundle for a 1 MiB extended CAP.
+let only = CommandLine.arguments.dropFirst(2).first
 
 func read(_ path: String) throws -> [UInt8] {
     try RepositoryLoader.bytes(path)
@@ -32,15 +38,43 @@ func median(_ values: [Double]) -> Double {
     return sorted[sorted.count / 2]
 }
 
-/// Runs `body` `iterations` times per round for 5 rounds; the median seconds per call.
-func measure(_ body: () throws -> Void) rethrows -> Double {
-    var rounds: [Double] = []
-    for _ in 0..<5 {
-        let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<iterations { try body() }
-        rounds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(iterations))
+/// The CPU time this thread has used, in seconds: other processes on a shared machine do not count.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// The CPU seconds per call of `body`, over `iterations` calls.
+func timed(_ body: () throws -> Void) rethrows -> Double {
+    let start = threadCPUSeconds()
+    for _ in 0..<iterations { try body() }
+    return (threadCPUSeconds() - start) / Double(iterations)
+}
+
+/// Per round: the raw crypto, then each compile, back to back, so that all see the same machine.
+///
+/// Returns the median CPU seconds per call of each body and, for each compile, the median over
+/// the rounds of its ratio to the raw crypto of the same round. One warm-up round is not counted.
+func measureInterleaved(
+    rounds: Int = 5,
+    raw: () throws -> Void,
+    _ bodies: [() throws -> Void]
+) rethrows -> (raw: Double, seconds: [Double], ratios: [Double]) {
+    var rawTimes: [Double] = []
+    var times = [[Double]](repeating: [], count: bodies.count)
+    var ratios = [[Double]](repeating: [], count: bodies.count)
+    for round in 0...rounds {
+        let rawTime = try timed(raw)
+        let roundTimes = try bodies.map { body in try timed(body) }
+        guard round > 0 else { continue }
+        rawTimes.append(rawTime)
+        for (index, time) in roundTimes.enumerated() {
+            times[index].append(time)
+            ratios[index].append(time / rawTime)
+        }
     }
-    return median(rounds)
+    return (median(rawTimes), times.map(median), ratios.map(median))
 }
 
 func peakResidentMegabytes() -> Double {
@@ -63,12 +97,13 @@ func unwrapped<T>(_ value: T?) throws -> T {
     return value
 }
 
-func loader(capSize: Int) throws -> InMemoryResourceLoader {
+func loader(capSize: Int, extended: Bool = false) throws -> InMemoryResourceLoader {
     let cap = CAPBuilder(
         packageAID: packageAID,
         packageVersion: CAPVersion(major: 2, minor: 1),
         appletAIDs: [appletAID],
-        loadFileSize: capSize
+        loadFileSize: capSize,
+        formatVersion: extended ? .extended : .version22
     ).capArchive()
     return InMemoryResourceLoader(files: [
         "Sequences/brokerage.yaml": Array(script.text.utf8),
@@ -202,11 +237,14 @@ func rawCrypto(plan: CommandPlan, cardKeys: StaticKeys, scp03: Bool, payloadByte
     _ = try signer.sign(payloadBytes)
 }
 
-print("seqbench: brokerage.yaml, 32 KB CAP, \(iterations) bundles per round, median of 5 rounds, one core")
+print(
+    "seqbench: brokerage.yaml, 32 KB CAP, \(iterations) bundles per round, thread CPU time, "
+        + "medians of 5 interleaved rounds, one core"
+)
 for (label, card, scp03) in [
     ("SCP03 C-MAC+C-ENC (AES-128)", "Sequences/cards/gp-test-card.yaml", true),
     ("SCP02 C-MAC+C-DEC (3DES, VISA2)", "Sequences/cards/gp-second-card.yaml", false),
-] {
+] where only.map({ label.lowercased().hasPrefix($0.lowercased()) }) ?? true {
     let files = try loader(capSize: 32 * 1024)
     let (cardData, bundleRequest) = try request(for: card)
     let first = try BundleCompiler.compile(script, cardData: cardData, loader: files, request: bundleRequest)
@@ -219,16 +257,18 @@ for (label, card, scp03) in [
     let cardKeys = try selected.cardKeys(for: identity)
     let payloadBytes = bundle.payload.canonicalBytes()
     let sources = [Array(script.text.utf8), files.files["Sequences/brokerage/brokerage.cap"] ?? []]
-    let compileSeconds = try measure {
-        _ = try BundleCompiler.compile(script, cardData: cardData, loader: files, request: bundleRequest)
-    }
     let prepared = Compiler.prepare(script, loader: files)
-    let preparedSeconds = try measure {
-        _ = try BundleCompiler.compile(prepared, cardData: cardData, request: bundleRequest)
-    }
-    let cryptoSeconds = try measure {
-        try rawCrypto(plan: plan, cardKeys: cardKeys, scp03: scp03, payloadBytes: payloadBytes, sources: sources)
-    }
+    let measured = try measureInterleaved(
+        raw: {
+            try rawCrypto(plan: plan, cardKeys: cardKeys, scp03: scp03, payloadBytes: payloadBytes, sources: sources)
+        },
+        [
+            { _ = try BundleCompiler.compile(script, cardData: cardData, loader: files, request: bundleRequest) },
+            { _ = try BundleCompiler.compile(prepared, cardData: cardData, request: bundleRequest) },
+        ]
+    )
+    let cryptoSeconds = measured.raw
+    let (compileSeconds, preparedSeconds) = (measured.seconds[0], measured.seconds[1])
     let commands = bundle.payload.commands.count
     let summary = String(
         format: "%@: %d commands; raw crypto %.2f ms",
@@ -240,20 +280,48 @@ for (label, card, scp03) in [
         format: "  from the YAML text: %.1f bundles/s (%.2f ms), ratio %.2fx",
         1 / compileSeconds,
         compileSeconds * 1000,
-        compileSeconds / cryptoSeconds
+        measured.ratios[0]
     )
     let perCard = String(
         format: "  prepared once, per card: %.1f bundles/s (%.2f ms), ratio %.2fx",
         1 / preparedSeconds,
         preparedSeconds * 1000,
-        preparedSeconds / cryptoSeconds
+        measured.ratios[1]
     )
     print(summary)
     print(fromText)
     print(perCard)
 }
 
+// `seqbench 1 memory-1mb`: peak memory of one SCP03 bundle compile for a 1 MiB load file (a Java
+// Card 3.1 extended CAP), alone in its process so nothing else raises the peak.
+if only == "memory-1mb" {
+    let size = 1 << 20
+    let (cardData, bundleRequest) = try request(for: "Sequences/cards/gp-test-card.yaml")
+    let before = peakResidentMegabytes()
+    let result = try BundleCompiler.compile(
+        script,
+        cardData: cardData,
+        loader: try loader(capSize: size, extended: true),
+        request: bundleRequest
+    )
+    let bundle = try unwrapped(result.bundle)
+    print(
+        String(
+            format:
+                "extended CAP, %d bytes of load file data: %d commands, bundle %d bytes, peak RSS %.1f MB (%.1f MB before)",
+            size,
+            bundle.payload.commands.count,
+            bundle.encoded().count,
+            peakResidentMegabytes(),
+            before
+        )
+    )
+    exit(0)
+}
+
 // Peak memory for the largest load file a compact CAP can hold (Method component ≤ 65,535 bytes).
+if only != nil { exit(0) }
 let largest = CAPBuilder(packageAID: packageAID, appletAIDs: [appletAID]).loadFileSizeRange.upperBound
 let (cardData, bundleRequest) = try request(for: "Sequences/cards/gp-test-card.yaml")
 let before = peakResidentMegabytes()

@@ -6,25 +6,50 @@ import APDUTypes
 /// `commands[i]` carry the command index.
 struct JSONObjectReader {
     /// The path of this object, such as `secureChannel` or `commands[2]`.
-    let path: String
+    var path: String {
+        guard let element else {
+            return parentPath
+        }
+        return "\(parentPath)[\(element)]"
+    }
     /// The command this object belongs to, if any.
     let commandIndex: Int?
-    private let members: [String: JSONValue]
-    private var read: Set<String> = []
+    /// The path of the object, or of the array that holds it at position ``element``.
+    private let parentPath: String
+    private let element: Int?
+    private let members: JSONObject
+    /// Which members were read: bit `i` for member `i` below 64, the rest in ``readBeyond64``.
+    private var readMask: UInt64 = 0
+    private var readBeyond64: Set<Int> = []
 
     /// Starts reading `value`, which must be an object.
     init(_ value: JSONValue, path: String, commandIndex: Int? = nil) throws(BundleError) {
+        try self.init(value, parentPath: path, element: nil, commandIndex: commandIndex)
+    }
+
+    /// Starts reading element `position` of the array at `arrayPath`, which must be an object.
+    ///
+    /// The path (`commands[3]`) is only spelled out for an error message.
+    init(_ value: JSONValue, element position: Int, of arrayPath: String, commandIndex: Int? = nil) throws(BundleError)
+    {
+        try self.init(value, parentPath: arrayPath, element: position, commandIndex: commandIndex)
+    }
+
+    private init(_ value: JSONValue, parentPath: String, element: Int?, commandIndex: Int?) throws(BundleError) {
+        self.parentPath = parentPath
+        self.element = element
+        self.commandIndex = commandIndex
         guard case .object(let members) = value else {
+            let path = element.map { "\(parentPath)[\($0)]" } ?? parentPath
             throw .malformed("'\(path.isEmpty ? "(top level)" : path)' must be an object, not \(value.kindName)")
         }
-        self.path = path
-        self.commandIndex = commandIndex
         self.members = members
     }
 
     /// The path of a member.
     func memberPath(_ key: String) -> String {
-        path.isEmpty ? key : "\(path).\(key)"
+        let path = self.path
+        return path.isEmpty ? key : "\(path).\(key)"
     }
 
     /// A malformed-bundle error about a member.
@@ -32,17 +57,27 @@ struct JSONObjectReader {
         .malformed("'\(memberPath(key))' \(problem)", commandIndex: commandIndex)
     }
 
+    private func wasRead(_ index: Int) -> Bool {
+        index < 64 ? readMask & (1 << UInt64(index)) != 0 : readBeyond64.contains(index)
+    }
+
     /// Whether the object has the member (without marking it read).
     func contains(_ key: String) -> Bool {
-        members[key] != nil
+        members.position(of: key).found
     }
 
     /// The member's value, or `nil` when absent; `null` is never accepted.
     mutating func optionalValue(_ key: String) throws(BundleError) -> JSONValue? {
-        guard let value = members[key] else {
+        let (index, found) = members.position(of: key)
+        guard found else {
             return nil
         }
-        read.insert(key)
+        if index < 64 {
+            readMask |= 1 << UInt64(index)
+        } else {
+            readBeyond64.insert(index)
+        }
+        let value = members.members[index].value
         if case .null = value {
             throw error(key, "must be left out rather than null")
         }
@@ -177,10 +212,11 @@ struct JSONObjectReader {
     }
 
     /// Checks that every member was read: an unknown member is an error.
+    ///
+    /// The first unknown member in canonical order is named.
     func finish() throws(BundleError) {
-        let unknown = JSONWriter.sortedKeys(members).filter { !read.contains($0) }
-        if let first = unknown.first {
-            throw .malformed("unknown key '\(memberPath(first))'", commandIndex: commandIndex)
+        for index in members.members.indices where !wasRead(index) {
+            throw .malformed("unknown key '\(memberPath(members.members[index].name))'", commandIndex: commandIndex)
         }
     }
 }
@@ -188,22 +224,73 @@ struct JSONObjectReader {
 /// Strict hexadecimal for bundle payloads: upper-case digits only, even length, no separators.
 enum CanonicalHex {
     /// The bytes of canonical hex text, or `nil` when the text is not canonical.
+    ///
+    /// Eight digits at a time (``decode(_:)``), the last few one by one: bundles carry every
+    /// command in hex, so this is on the path of every seal and every verification.
     static func bytes(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else {
-            return nil
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else {
+        var text = text
+        return text.withUTF8 { utf8 -> [UInt8]? in
+            guard utf8.count % 2 == 0 else {
                 return nil
             }
-            out.append(high << 4 | low)
-            index += 2
+            var valid = true
+            let out = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { buffer, initialized in
+                let raw = UnsafeRawBufferPointer(utf8)
+                var index = 0
+                while index + 4 <= buffer.count {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * index, as: UInt64.self))
+                    guard let decoded = decode(word) else {
+                        valid = false
+                        return
+                    }
+                    for offset in 0..<4 {
+                        buffer[index + offset] = UInt8(truncatingIfNeeded: decoded >> (8 * offset))
+                    }
+                    index += 4
+                    initialized = index
+                }
+                while index < buffer.count {
+                    let high = nibble(utf8[2 * index])
+                    let low = nibble(utf8[2 * index + 1])
+                    guard high | low < 0x10 else {
+                        valid = false
+                        return
+                    }
+                    buffer[index] = high << 4 | low
+                    index += 1
+                    initialized = index
+                }
+            }
+            return valid ? out : nil
         }
-        return out
+    }
+
+    /// Eight upper-case hex digits, the first in the low byte of `word`, as four bytes (the first
+    /// in the low byte), or `nil` when any of them is not `0`-`9` or `A`-`F`.
+    @inline(__always)
+    static func decode(_ word: UInt64) -> UInt32? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        guard word & high == 0 else {
+            return nil
+        }
+        // Each byte is below 0x80, so adding 0x80 - n carries into no neighbour and sets the
+        // byte's top bit exactly when the byte is at least n.
+        let atLeastZero = (word &+ ones &* 0x50) & high
+        let atLeastColon = (word &+ ones &* 0x46) & high
+        let atLeastA = (word &+ ones &* 0x3F) & high
+        let atLeastG = (word &+ ones &* 0x39) & high
+        let isDigit = atLeastZero & ~atLeastColon
+        let isLetter = atLeastA & ~atLeastG
+        guard isDigit | isLetter == high else {
+            return nil
+        }
+        // '0'-'9' are 0x30-0x39 and 'A'-'F' are 0x41-0x46: the low four bits, plus 9 for letters.
+        let nibbles = (word & (ones &* 0x0F)) &+ (isLetter >> 7) &* 9
+        var pairs = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
+        pairs = (pairs | (pairs >> 8)) & 0x0000_FFFF_0000_FFFF
+        pairs = (pairs | (pairs >> 16)) & 0x0000_0000_FFFF_FFFF
+        return UInt32(truncatingIfNeeded: pairs)
     }
 
     /// The canonical text of bytes.
@@ -211,11 +298,12 @@ enum CanonicalHex {
         Hex.string(bytes)
     }
 
-    private static func nibble(_ byte: UInt8) -> UInt8? {
+    /// The value of an upper-case hex digit, or `0xFF` for any other byte.
+    private static func nibble(_ byte: UInt8) -> UInt8 {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
         case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
+        default: 0xFF
         }
     }
 }

@@ -97,11 +97,12 @@ struct JSONParser {
             throw failure("nesting deeper than \(Self.maximumDepth) levels")
         }
         position += 1
-        var members: [String: JSONValue] = [:]
+        var members: [JSONObject.Member] = []
+        var names: Set<String> = []
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
-            return .object(members)
+            return .object(JSONObject(members))
         }
         while true {
             skipWhitespace()
@@ -114,16 +115,17 @@ struct JSONParser {
             try expect(UInt8(ascii: ":"), "':' after a member name")
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            guard members.updateValue(value, forKey: key) == nil else {
+            guard names.insert(key).inserted else {
                 throw Failure(message: "duplicate key '\(key)'", offset: keyOffset)
             }
+            members.append(JSONObject.Member(name: key, value: value))
             skipWhitespace()
             if current == UInt8(ascii: ",") {
                 position += 1
                 continue
             }
             try expect(UInt8(ascii: "}"), "',' or '}' in an object")
-            return .object(members)
+            return .object(JSONObject(members))
         }
     }
 

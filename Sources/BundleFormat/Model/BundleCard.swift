@@ -104,7 +104,7 @@ extension BundleCard {
     }
 
     var json: JSONValue {
-        var members: [String: JSONValue] = ["profile": .string(profile.rawValue)]
+        var members: JSONObject = ["profile": .string(profile.rawValue)]
         for (name, bytes) in identity.identifiers {
             members[name] = .string(CanonicalHex.string(bytes))
         }

@@ -82,7 +82,16 @@ public struct BundleCommand: Hashable, Sendable {
 
 extension BundleCommand {
     init(json: JSONValue, path: String, position: Int) throws(BundleError) {
-        var reader = try JSONObjectReader(json, path: path, commandIndex: position)
+        try self.init(reader: try JSONObjectReader(json, path: path, commandIndex: position))
+    }
+
+    /// Reads element `position` of the array at `arrayPath` (`commands`).
+    init(json: JSONValue, element position: Int, of arrayPath: String) throws(BundleError) {
+        try self.init(reader: try JSONObjectReader(json, element: position, of: arrayPath, commandIndex: position))
+    }
+
+    private init(reader: JSONObjectReader) throws(BundleError) {
+        var reader = reader
         index = try reader.integer("index", in: 0...Self.maximumNumber)
         apdu = try reader.hex("apdu", lengths: 4...Self.maximumAPDULength)
         var patterns: [StatusWordPattern] = []
@@ -104,16 +113,17 @@ extension BundleCommand {
     }
 
     var json: JSONValue {
-        var members: [String: JSONValue] = [
-            "index": .integer(Int64(index)),
-            "apdu": .string(CanonicalHex.string(apdu)),
-            "expect": .array(expect.map { .string($0.description) }),
-            "sensitive": .bool(sensitive),
-        ]
-        if let step { members["step"] = .integer(Int64(step)) }
-        if let origin { members["origin"] = .string(origin) }
-        if let note { members["note"] = .string(note) }
-        return .object(members)
+        // Built in canonical order, so the object needs no sorting.
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(7)
+        members.append(JSONObject.Member(name: "apdu", value: .string(CanonicalHex.string(apdu))))
+        members.append(JSONObject.Member(name: "expect", value: .array(expect.map { .string($0.description) })))
+        members.append(JSONObject.Member(name: "index", value: .integer(Int64(index))))
+        if let note { members.append(JSONObject.Member(name: "note", value: .string(note))) }
+        if let origin { members.append(JSONObject.Member(name: "origin", value: .string(origin))) }
+        members.append(JSONObject.Member(name: "sensitive", value: .bool(sensitive)))
+        if let step { members.append(JSONObject.Member(name: "step", value: .integer(Int64(step)))) }
+        return .object(JSONObject(canonicallyOrdered: members))
     }
 }
 

@@ -51,7 +51,14 @@ public struct BundlePayload: Hashable, Sendable {
 
     /// The bytes the signature covers: the canonical JSON of the payload.
     public func canonicalBytes() -> [UInt8] {
-        JSONWriter.canonical(json)
+        JSONWriter.canonical(json, capacity: canonicalLengthEstimate)
+    }
+
+    /// About the length of the canonical form: the commands' hex and a little for everything else.
+    var canonicalLengthEstimate: Int {
+        commands.reduce(1024) {
+            $0 + 2 * $1.apdu.count + 160 + ($1.origin?.utf8.count ?? 0) + ($1.note?.utf8.count ?? 0)
+        }
     }
 
     /// Checks that the payload survives encoding and strict decoding unchanged.
@@ -87,9 +94,11 @@ extension BundlePayload {
         sequence = try BundleSequence(json: try reader.value("sequence"), path: "sequence")
         card = try BundleCard(json: try reader.value("card"), path: "card")
         secureChannel = try BundleSecureChannel(json: try reader.value("secureChannel"), path: "secureChannel")
+        let elements = try reader.array("commands")
         var commands: [BundleCommand] = []
-        for (position, element) in try reader.array("commands").enumerated() {
-            commands.append(try BundleCommand(json: element, path: "commands[\(position)]", position: position))
+        commands.reserveCapacity(elements.count)
+        for (position, element) in elements.enumerated() {
+            commands.append(try BundleCommand(json: element, element: position, of: "commands"))
         }
         self.commands = commands
         try reader.finish()

@@ -377,7 +377,7 @@ extension BundleSecureChannel {
     }
 
     var json: JSONValue {
-        var members: [String: JSONValue] = ["protocol": .string(channelProtocol.rawValue)]
+        var members: JSONObject = ["protocol": .string(channelProtocol.rawValue)]
         switch self {
         case .none:
             break

@@ -66,13 +66,15 @@ public struct StatusWordPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// The canonical text: upper-case hex digits, `X` for each wildcard nibble.
     public var description: String {
-        let digits = Array("0123456789ABCDEF")
-        return String(
-            (0..<4).map { position -> Character in
+        String(unsafeUninitializedCapacity: 4) { text in
+            for position in 0..<4 {
                 let shift = UInt16(12 - position * 4)
-                guard (mask >> shift) & 0xF == 0xF else { return "X" }
-                return digits[Int((value >> shift) & 0xF)]
+                let nibble = UInt8((value >> shift) & 0xF)
+                text[position] =
+                    (mask >> shift) & 0xF != 0xF
+                    ? UInt8(ascii: "X") : nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
             }
-        )
+            return 4
+        }
     }
 }

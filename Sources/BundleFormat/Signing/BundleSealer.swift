@@ -33,7 +33,7 @@ public struct BundleSealer: Sendable {
             throw problem
         }
         let publicKey = signer.publicKey
-        let bytes = JSONWriter.canonical(json)
+        let bytes = JSONWriter.canonical(json, capacity: payload.canonicalLengthEstimate)
         let value: [UInt8]
         do {
             value = try signer.sign(bytes)

@@ -1,6 +1,5 @@
 import APDUTypes
 import CAPFile
-import Crypto
 
 /// GlobalPlatform card content management commands (GPCS v2.3.1 chapter 11).
 extension Lowering {
@@ -87,13 +86,16 @@ extension Lowering {
         }
         guard let cap, let loadFileAID, let securityDomain, let blockSize, let parameters, let token else { return nil }
 
-        let loadFileData = cap.loadFileData(includeDescriptor: load.includesDescriptor)
-        let hash: [UInt8]
-        switch load.hash.value {
-        case .none: hash = []
-        case .sha1: hash = Array(Insecure.SHA1.hash(data: loadFileData))
-        case .sha256: hash = Array(SHA256.hash(data: loadFileData))
-        }
+        let key = PreparedLoadFile.Key(
+            component: load.component.value,
+            includesDescriptor: load.includesDescriptor,
+            hash: load.hash.value
+        )
+        let prepared =
+            loadFiles[key]
+            ?? PreparedLoadFile(cap: cap, includesDescriptor: load.includesDescriptor, hash: load.hash.value)
+        let loadFileData = prepared.data
+        let hash = prepared.hash
         let loadParameters = parameters.isEmpty ? [] : BERTLV.encode(tag: 0xEF, value: parameters)
         var installData: [UInt8] = []
         for field in [loadFileAID, securityDomain, hash, loadParameters, token] {

@@ -10,6 +10,8 @@ struct Lowering {
     let resolver: ValueResolver
     let components: [String: LoadedComponent]
     let declaredComponents: [String: ComponentDeclaration]
+    /// The load files a prepared sequence worked out already; the others are built when lowered.
+    var loadFiles: [PreparedLoadFile.Key: PreparedLoadFile] = [:]
 
     /// The commands of one step, or `nil` when some value is unknown or wrong.
     func lower(_ step: Step, diagnostics: inout DiagnosticBag) -> [PlannedCommand]? {

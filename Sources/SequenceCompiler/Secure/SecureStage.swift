@@ -33,6 +33,7 @@ public enum SecureStage {
         var sessionEndedAt: PlannedStep?
         var wrappedAny = false
         for step in plan.steps {
+            let origin = step.origin.start.description
             for command in step.commands {
                 func failure(_ error: SecureChannelError) -> SecureChannelError {
                     SecureChannelError(code: error.code, reason: "step \(step.index) (\(step.origin.start)): \(error)")
@@ -55,7 +56,8 @@ public enum SecureStage {
                                 le: command.le
                             ),
                             command,
-                            step
+                            step,
+                            origin
                         )
                     )
                     continue
@@ -86,18 +88,23 @@ public enum SecureStage {
                     throw failure(error)
                 }
                 wrappedAny = true
-                secured.append(Self.secured(wrapped, command, step))
+                secured.append(Self.secured(wrapped, command, step, origin))
             }
         }
         return secured
     }
 
-    private static func secured(_ apdu: CommandAPDU, _ command: PlannedCommand, _ step: PlannedStep) -> SecuredCommand {
+    private static func secured(
+        _ apdu: CommandAPDU,
+        _ command: PlannedCommand,
+        _ step: PlannedStep,
+        _ origin: String
+    ) -> SecuredCommand {
         SecuredCommand(
             apdu: apdu,
             expect: command.expect,
             step: step.index,
-            origin: step.origin.start.description,
+            origin: origin,
             note: command.note,
             isSensitive: command.isSensitive
         )

@@ -72,7 +72,9 @@ public struct StructureCheck: BundleCheck {
         if let bad = command.expect.first(where: { !$0.isWellFormed }) {
             problems.append(.commandInvalid("expected status word '\(bad)' is not well-formed", index: position))
         }
-        if Set(command.expect).count != command.expect.count {
+        if command.expect.indices.contains(where: { index in
+            command.expect[(index + 1)...].contains(command.expect[index])
+        }) {
             problems.append(.commandInvalid("an expected status word is listed twice", index: position))
         }
         switch (command.step, command.origin) {
@@ -94,17 +96,28 @@ public struct StructureCheck: BundleCheck {
     }
 
     /// Whether text reads `path:line:column` with a non-empty path and positive numbers.
+    ///
+    /// The numbers are the last two `:`-separated parts: 1 to 9 decimal digits without a leading
+    /// zero; everything before them is the path, which may itself contain `:`.
     static func isOrigin(_ text: String) -> Bool {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3 else {
-            return false
-        }
-        let numbers = parts.suffix(2)
-        let path = parts.dropLast(2).joined(separator: ":")
-        return !path.isEmpty
-            && numbers.allSatisfy { part in
-                !part.isEmpty && part.count <= 9 && part.utf8.allSatisfy { (0x30...0x39).contains($0) }
-                    && part.first != "0"
+        let utf8 = text.utf8
+        var end = utf8.endIndex
+        for _ in 0..<2 {
+            var digits = 0
+            var start = end
+            while start > utf8.startIndex {
+                let previous = utf8.index(before: start)
+                guard utf8[previous] != UInt8(ascii: ":") else { break }
+                start = previous
+                digits += 1
             }
+            guard start > utf8.startIndex, (1...9).contains(digits), utf8[start] != UInt8(ascii: "0"),
+                utf8[start..<end].allSatisfy({ (0x30...0x39).contains($0) })
+            else {
+                return false
+            }
+            end = utf8.index(before: start)
+        }
+        return end > utf8.startIndex
     }
 }
