@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "seqc", targets: ["seqc"]),
         .executable(name: "seqplay", targets: ["seqplay"]),
         .executable(name: "seqsim", targets: ["seqsim"]),
+        .executable(name: "seqd", targets: ["seqd"]),
         .library(name: "SequenceCompiler", targets: ["SequenceCompiler"]),
         .library(name: "CAPFile", targets: ["CAPFile"]),
         .library(name: "APDUTypes", targets: ["APDUTypes"]),
@@ -16,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
     ],
     targets: [
         // Currency types shared by every other module: no dependencies.
@@ -105,6 +111,31 @@ let package = Package(
         // The messages of the install protocol between seqplay and seqd (Codable, versioned).
         .target(name: "SequenceProtocol", dependencies: ["SequencePlayer"]),
 
+        // The issuer's server: sessions, catalogue, keys, compile-and-sign, registry and audit.
+        .target(
+            name: "SequenceServer",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "KeyStore", "SecureChannel", "SequenceCompiler", "SequencePlayer",
+                "SequenceProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+
+        // The client side of the protocol: HTTPS to seqd, the probe run on a card channel.
+        .target(
+            name: "SequenceClient",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardTransport", "SequencePlayer", "SequenceProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+
         // Executables: thin layers over the libraries.
         .executableTarget(
             name: "seqc",
@@ -123,9 +154,17 @@ let package = Package(
         .executableTarget(
             name: "seqplay",
             dependencies: [
-                "APDUTypes", "BundleFormat", "CardTransport", "CardTransportPCSC", "SequencePlayer",
+                "APDUTypes", "BundleFormat", "CardTransport", "CardTransportPCSC", "SequenceClient", "SequencePlayer",
                 "SequenceProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "seqd",
+            dependencies: [
+                "SequenceServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(
@@ -208,6 +247,27 @@ let package = Package(
                 "APDUTypes", "BundleFormat", "CardCrypto", "CardSimulator", "CardTransport", "CardTransportPCSC",
                 "CardTransportVPCD", "KeyStore", "SecureChannel", "SequenceCompiler", "SequencePlayer",
                 "SequenceTestSupport", "SimulatorSetup",
+            ]
+        ),
+        .testTarget(
+            name: "SequenceServerTests",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardSimulator", "KeyStore", "SecureChannel", "SequenceClient",
+                "SequenceCompiler", "SequencePlayer", "SequenceProtocol", "SequenceServer", "SequenceTestSupport",
+                "SimulatorSetup", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        // The client of the networked install against a scripted server and simulated cards.
+        .testTarget(
+            name: "SequenceClientTests",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardSimulator", "CardTransport", "KeyStore", "SequenceClient",
+                "SequenceCompiler", "SequencePlayer", "SequenceProtocol", "SequenceServer", "SequenceTestSupport",
+                "SimulatorSetup",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(

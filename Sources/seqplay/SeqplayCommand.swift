@@ -20,6 +20,6 @@ struct SeqplayCommand: AsyncParsableCommand {
               seqplay run bundle.json --trusted-key Sequences/keys/test-signing-key.pub.pem --trace
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, VerifyCommand.self, ReadersCommand.self]
+        subcommands: [RunCommand.self, InstallCommand.self, VerifyCommand.self, ReadersCommand.self]
     )
 }
