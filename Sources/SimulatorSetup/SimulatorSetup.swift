@@ -50,12 +50,72 @@ public enum SimulatorSetup {
             keyDiversificationData: cardData.bytes(for: .keyDiversificationData)
         )
         if cardData.profile?.value == .iso7816 {
-            return try isoImage(identity: identity, keys: keys)
+            return try isoImage(cardData: cardData, identity: identity, keys: keys)
         }
         return try globalPlatformImage(cardData: cardData, identity: identity, keys: keys, options: options)
     }
 
+    /// The file identifier of EF.GDO, the general data objects under the MF (ISO/IEC 7816-4, section 8.2.1.1).
+    public static let generalDataObjectsFileIdentifier: UInt16 = 0x2F02
+
+    /// The contents of EF.GDO that identify a file-oriented card: the card number (tag `5A`,
+    /// compressed numeric, padded with `F`), the IIN (`42`) and the CIN (`45`), each present when
+    /// the card data give it.
+    ///
+    /// The card number is the first `card-number` value of the card's record (a top-level key, or
+    /// one in a section such as `data.loyalty.card-number`); the IIN and CIN come from the `card:`
+    /// section, written as the value or as the whole data object.
+    ///
+    /// - Parameter cardData: The card's data file.
+    /// - Returns: BER-TLV data objects, empty when the card data give none of them.
+    public static func generalDataObjects(for cardData: CardData) -> [UInt8] {
+        var objects: [UInt8] = []
+        if let number = cardNumber(in: cardData.record), let encoded = compressedNumeric(number) {
+            objects += BERTLV.encode(tag: 0x5A, value: encoded)
+        }
+        let iin = value(of: cardData.bytes(for: .iin), tag: 0x42)
+        if !iin.isEmpty {
+            objects += BERTLV.encode(tag: 0x42, value: iin)
+        }
+        let cin = value(of: cardData.bytes(for: .cin), tag: 0x45)
+        if !cin.isEmpty {
+            objects += BERTLV.encode(tag: 0x45, value: cin)
+        }
+        return objects
+    }
+
+    /// The first `card-number` scalar of a record, depth first in source order.
+    static func cardNumber(in value: CardDataValue?) -> String? {
+        guard case .mapping(let entries)? = value else { return nil }
+        for entry in entries {
+            if entry.key == "card-number", case .scalar(let text, _) = entry.value {
+                return text
+            }
+        }
+        for entry in entries {
+            if let found = cardNumber(in: entry.value) {
+                return found
+            }
+        }
+        return nil
+    }
+
+    /// Digits as compressed numeric: two a byte, an odd count padded with `F` (EMV Book 3, section 4.3).
+    static func compressedNumeric(_ digits: String) -> [UInt8]? {
+        var nibbles: [UInt8] = []
+        for character in digits {
+            guard let digit = character.wholeNumberValue, character.isASCII else { return nil }
+            nibbles.append(UInt8(digit))
+        }
+        guard !nibbles.isEmpty else { return nil }
+        if nibbles.count % 2 == 1 {
+            nibbles.append(0x0F)
+        }
+        return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
+    }
+
     private static func isoImage(
+        cardData: CardData,
         identity: CardIdentity,
         keys: any KeyProvider
     ) throws(SimulatorSetupError)
@@ -66,7 +126,22 @@ public enum SimulatorSetup {
             let card = try ISOFileCard(
                 configuration: ISOFileCard.Configuration(accessKeys: selected.keys, keyReference: selected.keyReference)
             )
-            return .iso7816(card.image)
+            var image = card.image
+            let objects = generalDataObjects(for: cardData)
+            if !objects.isEmpty {
+                // Written by the issuer at personalization: readable by anyone, never changed.
+                image.masterFile.children.append(
+                    ISOFileCard.File(
+                        fid: generalDataObjectsFileIdentifier,
+                        structure: .transparent,
+                        lifeCycle: .activated,
+                        securityAttributes: ISOFileCard.SecurityAttributes(conditions: [.read: 0x00]),
+                        size: objects.count,
+                        contents: objects
+                    )
+                )
+            }
+            return .iso7816(image)
         } catch let error as KeyStoreError {
             throw SimulatorSetupError(.noKeys, "\(error)")
         } catch {

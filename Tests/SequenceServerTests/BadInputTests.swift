@@ -88,14 +88,35 @@ struct BadInputTests {
         #expect(answer.errorCode == "unsupported-version")
     }
 
-    @Test func fileCardApplicationIsRefusedBeforeAnyProbe() async throws {
+    @Test func fileCardApplicationGetsTheFileCardProbe() async throws {
         let harness = try ServerHarness.make()
         let answer = try await harness.withClient { client in
             try await client.post("/v1/installs", InstallRequest(application: "loyalty"))
         }
-        #expect(answer.status == 422)
-        #expect(answer.errorCode == "unknown-card")
-        #expect(try await harness.service.registry.sessions().isEmpty)
+        #expect(answer.status == 201)
+        #expect(try answer.decode(ProbeResponse.self).probe.commands.last?.purpose == "get-challenge")
+        #expect(try await harness.service.registry.sessions().map(\.state) == ["probed"])
+    }
+
+    @Test func fileCardAnswersOutOfOrderAre422AndTheSessionStays() async throws {
+        let harness = try ServerHarness.make()
+        let (wrong, missing) = try await harness.withClient { client in
+            let probe = try await client.start("loyalty")
+            let wrong = try await client.post(
+                "/v1/installs/\(probe.session)/answers",
+                ProbeAnswers(answers: [ProbeAnswer(purpose: "select-gdo", response: "9000")])
+            )
+            let missing = try await client.post(
+                "/v1/installs/\(probe.session)/answers",
+                ProbeAnswers(answers: [ProbeAnswer(purpose: "select-mf", response: "9000")])
+            )
+            return (wrong, missing)
+        }
+        #expect(wrong.status == 422)
+        #expect(wrong.errorCode == "answers-mismatch")
+        #expect(missing.status == 422)
+        #expect(missing.errorCode == "answers-mismatch")
+        #expect(try await harness.service.registry.sessions().map(\.state) == ["probed"])
     }
 
     @Test func unknownSessionIs404() async throws {

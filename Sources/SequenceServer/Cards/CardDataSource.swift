@@ -12,6 +12,21 @@ public protocol CardDataSource: Sendable {
     /// - Throws: ``ServerError`` with ``SequenceProtocol/ErrorCode/unknownCard`` when no record
     ///   matches the card, or more than one does.
     func cardData(for card: ProbedCard) throws(ServerError) -> CardData
+
+    /// The card data for a probed file-oriented card.
+    ///
+    /// - Parameter card: What the card's EF.GDO said in the probe.
+    /// - Returns: The card's identification data and per-card record.
+    /// - Throws: ``ServerError`` with ``SequenceProtocol/ErrorCode/unknownCard`` when no record
+    ///   matches the card, or more than one does.
+    func cardData(for card: ProbedFileCard) throws(ServerError) -> CardData
+}
+
+extension CardDataSource {
+    /// A source without file-oriented cards: no record matches.
+    public func cardData(for card: ProbedFileCard) throws(ServerError) -> CardData {
+        throw ServerError(.unknownCard, "this card-data source holds no file-oriented cards")
+    }
 }
 
 /// Card-data files (`Sequences/cards/*.yaml` by default), read once at start and matched to
@@ -22,7 +37,8 @@ public protocol CardDataSource: Sendable {
 /// the card (`cin` or `kdd`): a file with only an ISD AID would match every card of a batch.
 /// `iin`, `cin` and `kdd` may be written as the value or as the whole data object
 /// (`45 08 …`); both compare equal. Files with `profile: iso7816` are not matched to
-/// GlobalPlatform cards.
+/// GlobalPlatform cards; they are matched to file-oriented cards by the CIN (and the IIN and card
+/// number) in the card's EF.GDO.
 public struct CardDataDirectory: CardDataSource {
     /// One card-data file.
     public struct Record: Sendable {
@@ -114,6 +130,86 @@ public struct CardDataDirectory: CardDataSource {
             }
         }
         return data
+    }
+
+    /// The record of the one `profile: iso7816` file that matches a file-oriented card, completed
+    /// with the IIN and CIN its EF.GDO gave.
+    ///
+    /// A file matches when it gives the card's CIN, its IIN (if it gives one) equals the card's,
+    /// and its record's `card-number` (if it has one and the card's EF.GDO gives data object
+    /// `5A`) is the card's number.
+    public func cardData(for card: ProbedFileCard) throws(ServerError) -> CardData {
+        let matches = records.filter { Self.matches($0.data, card) }
+        guard let match = matches.first else {
+            throw ServerError(
+                .unknownCard,
+                "no card-data record of a file-oriented card matches the card ("
+                    + (card.iin.map { "IIN \(Hex.string($0)), " } ?? "") + "CIN \(Hex.string(card.cin)))"
+            )
+        }
+        guard matches.count == 1 else {
+            throw ServerError(
+                .unknownCard,
+                "\(matches.count) card-data records match the card equally: "
+                    + matches.map { "'\($0.path)'" }.joined(separator: ", ")
+            )
+        }
+        var data = match.data
+        if data.identification[.iin] == nil, let iin = card.iin {
+            data.identification[.iin] = .bytes(iin, nil)
+        }
+        if data.identification[.cin] == nil {
+            data.identification[.cin] = .bytes(card.cin, nil)
+        }
+        return data
+    }
+
+    /// Whether a file-oriented card's data file names the card read from EF.GDO.
+    static func matches(_ data: CardData, _ card: ProbedFileCard) -> Bool {
+        guard data.profile?.value == .iso7816 else { return false }
+        guard let cin = data.bytes(for: .cin).map({ Self.value(of: $0, tag: 0x45) }), cin == card.cin else {
+            return false
+        }
+        if let iin = data.bytes(for: .iin).map({ Self.value(of: $0, tag: 0x42) }), iin != card.iin {
+            return false
+        }
+        if let number = card.cardNumber, let written = Self.cardNumber(in: data.record),
+            Self.compressedNumeric(written) != number
+        {
+            return false
+        }
+        return true
+    }
+
+    /// The first `card-number` scalar of a record, depth first in source order, as the simulator
+    /// writes it into EF.GDO.
+    static func cardNumber(in value: CardDataValue?) -> String? {
+        guard case .mapping(let entries)? = value else { return nil }
+        for entry in entries {
+            if entry.key == "card-number", case .scalar(let text, _) = entry.value {
+                return text
+            }
+        }
+        for entry in entries {
+            if let found = cardNumber(in: entry.value) {
+                return found
+            }
+        }
+        return nil
+    }
+
+    /// Digits as compressed numeric, two a byte, an odd count padded with `F` (EMV Book 3, section 4.3).
+    static func compressedNumeric(_ digits: String) -> [UInt8]? {
+        var nibbles: [UInt8] = []
+        for character in digits {
+            guard character.isASCII, let digit = character.wholeNumberValue else { return nil }
+            nibbles.append(UInt8(digit))
+        }
+        guard !nibbles.isEmpty else { return nil }
+        if nibbles.count % 2 == 1 {
+            nibbles.append(0x0F)
+        }
+        return stride(from: 0, to: nibbles.count, by: 2).map { nibbles[$0] << 4 | nibbles[$0 + 1] }
     }
 
     /// Whether a file's identification values all equal the card's, with one individual value among them.

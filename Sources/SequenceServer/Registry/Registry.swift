@@ -44,7 +44,7 @@ public struct Registry: Sendable {
                 try db.execute(
                     sql: """
                         UPDATE sessions SET state = 'expired', reason = 'the server restarted during the session'
-                        WHERE state IN ('probed', 'bundle-issued', 'relaying')
+                        WHERE state IN ('probed', 'authenticating', 'bundle-issued', 'relaying')
                         """
                 )
             }
@@ -144,6 +144,26 @@ public struct Registry: Sendable {
                 arguments: [
                     card.registryKey, hex(card.isdAID.bytes), hex(card.iin), hex(card.cin),
                     hex(card.keyDiversificationData), at.iso8601, at.iso8601,
+                ]
+            )
+            try db.execute(
+                sql: "UPDATE sessions SET card_id = ?, updated_at = ? WHERE id = ?",
+                arguments: [card.registryKey, at.iso8601, session]
+            )
+        }
+    }
+
+    /// Records a file-oriented card that authenticated (ISD AID and KDD empty: it has neither) and
+    /// links the session to it.
+    func fileCardSeen(_ card: ProbedFileCard, session: String, at: BundleTimestamp) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cards (id, isd_aid, iin, cin, kdd, first_seen, last_seen) VALUES (?, '', ?, ?, '', ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen
+                    """,
+                arguments: [
+                    card.registryKey, card.iin.map { Hex.string($0) }, Hex.string(card.cin), at.iso8601, at.iso8601,
                 ]
             )
             try db.execute(
@@ -299,13 +319,13 @@ extension Registry {
     public struct Card: Hashable, Sendable {
         /// The registry key (``ProbedCard/registryKey``).
         public var id: String
-        /// The ISD AID, hex.
+        /// The ISD AID, hex; empty for a file-oriented card.
         public var isdAID: String
         /// The IIN, hex, when the card gave it.
         public var iin: String?
         /// The CIN, hex, when the card gave it.
         public var cin: String?
-        /// The KDD, hex.
+        /// The KDD, hex; empty for a file-oriented card.
         public var kdd: String
         /// When the card was first seen, ISO 8601 UTC.
         public var firstSeen: String

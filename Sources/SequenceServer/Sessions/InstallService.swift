@@ -47,8 +47,8 @@ public final class InstallService: Sendable {
     public let environment: ServerEnvironment
     /// Session limits.
     public let settings: Settings
-    private let signer: any BundleSigner
-    private let table = Mutex(SessionTable())
+    let signer: any BundleSigner
+    let table = Mutex(SessionTable())
 
     /// Creates a service.
     ///
@@ -87,8 +87,7 @@ public final class InstallService: Sendable {
     ///
     /// - Parameter request: The client's request.
     /// - Returns: The session and its probe.
-    /// - Throws: ``ServerError``: `unsupported-version`, `unknown-application`, or `unknown-card`
-    ///   for an application that installs only onto file-oriented cards.
+    /// - Throws: ``ServerError``: `unsupported-version` or `unknown-application`.
     public func start(_ request: InstallRequest) async throws(ServerError) -> ProbeResponse {
         try await audited("install", session: nil) { () async throws(ServerError) -> (ProbeResponse, String, String?) in
             let response = try await startSession(request)
@@ -109,18 +108,21 @@ public final class InstallService: Sendable {
                 "no application '\(request.application.prefix(64))' in the catalogue"
             )
         }
-        guard entry.supportsGlobalPlatform else {
-            throw ServerError(
-                .unknownCard,
-                "'\(entry.name)' installs onto file-oriented ISO 7816 cards, which this server cannot identify over "
-                    + "the network (their probe has no identification data); only GlobalPlatform cards are installed "
-                    + "over the network"
-            )
-        }
         let now = environment.now()
         let id = Hex.string(environment.randomBytes(16))
-        let hostChallenge = environment.randomBytes(GlobalPlatformProbe.hostChallengeLength)
-        let probe = GlobalPlatformProbe.script(hostChallenge: hostChallenge)
+        // A script for GlobalPlatform cards gets their probe; one only for file-oriented cards
+        // gets the EF.GDO probe, whose EXTERNAL AUTHENTICATE comes in a second probe.
+        let flow: InstallSession.Flow = entry.supportsGlobalPlatform ? .globalPlatform : .fileCard
+        let hostChallenge: [UInt8]
+        let probe: ProbeScript
+        switch flow {
+        case .globalPlatform:
+            hostChallenge = environment.randomBytes(GlobalPlatformProbe.hostChallengeLength)
+            probe = GlobalPlatformProbe.script(hostChallenge: hostChallenge)
+        case .fileCard:
+            hostChallenge = []
+            probe = FileCardProbe.script()
+        }
         let session = InstallSession(
             id: id,
             entry: entry,
@@ -130,7 +132,8 @@ public final class InstallService: Sendable {
             hostChallenge: hostChallenge,
             probe: probe,
             card: nil,
-            state: .probed
+            state: .probed,
+            flow: flow
         )
         let expiries = try table.withLock { (table: inout SessionTable) throws(ServerError) -> [SessionTable.Expiry] in
             guard table.sessions[id] == nil else {
@@ -172,7 +175,7 @@ public final class InstallService: Sendable {
             case .bundle: detail = "bundle issued"
             case .relay: detail = "relay ready"
             case .alreadyInstalled: detail = "already installed"
-            case .probe: detail = "probe"
+            case .probe: detail = "external authenticate sent"
             }
             return (step, detail, session)
         }
@@ -181,8 +184,14 @@ public final class InstallService: Sendable {
     private func answer(_ id: String, _ answers: ProbeAnswers) async throws(ServerError) -> InstallStep {
         let now = environment.now()
         let session = try await current(id, now: now, expecting: "probed") { session in
-            if case .probed = session.state { return true }
-            return false
+            switch session.state {
+            case .probed: return true
+            case .authenticating: return session.flow == .fileCard
+            default: return false
+            }
+        }
+        if session.flow == .fileCard {
+            return try await fileCardAnswer(session, answers, now: now)
         }
         let card: ProbedCard
         do {
@@ -291,25 +300,8 @@ public final class InstallService: Sendable {
         configuration.securityDomainAID = card.isdAID
         try authenticate(session, card: card, keys: keys, configuration: configuration, keySetName: selected.name)
         try await writing { try await self.registry.cardSeen(card, session: session.id, at: now) }
-        if !entry.reinstall {
-            let latest = try await reading {
-                try await self.registry.latestFinishedInstall(card: card.registryKey, application: entry.name)
-            }
-            if let latest, latest.state == "installed" {
-                let message =
-                    "\(entry.name) \(latest.version) is installed on this card (session \(latest.session), "
-                    + "\(latest.finishedAt ?? latest.issuedAt)); the catalogue does not reinstall it"
-                table.withLock { $0.finish(session.id, .alreadyInstalled) }
-                try await writing {
-                    try await self.registry.sessionState(
-                        session.id,
-                        state: "already-installed",
-                        reason: message,
-                        at: now
-                    )
-                }
-                return InstallStep(kind: .alreadyInstalled, message: message)
-            }
+        if let installed = try await alreadyInstalled(session, cardKey: card.registryKey, now: now) {
+            return installed
         }
         let remaining = max(1, session.expiresAt.secondsSince1970 - now.secondsSince1970)
         let request = BundleCompiler.Request(
@@ -328,6 +320,50 @@ public final class InstallService: Sendable {
         } catch {
             throw ServerError.internalError("the install could not be secured or signed for this card: \(error)")
         }
+        return try await issue(session, cardKey: card.registryKey, result: result, now: now)
+    }
+
+    /// The "already installed" answer, when the registry says the application is on the card.
+    ///
+    /// Only when the entry does not reinstall; the session then ends. `nil` otherwise.
+    func alreadyInstalled(
+        _ session: InstallSession,
+        cardKey: String,
+        now: BundleTimestamp
+    ) async throws(ServerError) -> InstallStep? {
+        let entry = session.entry
+        if !entry.reinstall {
+            let latest = try await reading {
+                try await self.registry.latestFinishedInstall(card: cardKey, application: entry.name)
+            }
+            if let latest, latest.state == "installed" {
+                let message =
+                    "\(entry.name) \(latest.version) is installed on this card (session \(latest.session), "
+                    + "\(latest.finishedAt ?? latest.issuedAt)); the catalogue does not reinstall it"
+                table.withLock { $0.finish(session.id, .alreadyInstalled) }
+                try await writing {
+                    try await self.registry.sessionState(
+                        session.id,
+                        state: "already-installed",
+                        reason: message,
+                        at: now
+                    )
+                }
+                return InstallStep(kind: .alreadyInstalled, message: message)
+            }
+        }
+        return nil
+    }
+
+    /// Records a compiled install and answers with its bundle (or the relay go-ahead); a script
+    /// that did not compile for the card is `500`, its diagnostics in the audit trail.
+    func issue(
+        _ session: InstallSession,
+        cardKey: String,
+        result: BundleCompiler.Result,
+        now: BundleTimestamp
+    ) async throws(ServerError) -> InstallStep {
+        let entry = session.entry
         guard let bundle = result.bundle else {
             // The diagnostics may quote the card's record: they go to the audit trail, not to the client.
             let text = DiagnosticRenderer(sources: result.sources, showsExcerpts: false).render(result.diagnostics)
@@ -347,7 +383,6 @@ public final class InstallService: Sendable {
         }
         let encoded = bundle.encoded()
         let digest = "sha256:" + Hex.string(Array(SHA256.hash(data: encoded))).lowercased()
-        let cardKey = card.registryKey
         let next: InstallSession.State =
             session.mode == .relay
             ? .relaying(.init(card: cardKey, bundle: bundle, sent: 0))
@@ -420,8 +455,10 @@ public final class InstallService: Sendable {
         }
         if failure.code == .cardCryptogramMismatch {
             let others = table.withLock { table in
-                table.sessions.values.filter { $0.id != session.id && $0.hostChallenge != session.hostChallenge }
-                    .map(\.hostChallenge)
+                table.sessions.values.filter {
+                    $0.id != session.id && $0.flow == .globalPlatform && $0.hostChallenge != session.hostChallenge
+                }
+                .map(\.hostChallenge)
             }
             if others.contains(where: { verifies($0) == nil }) {
                 throw ServerError(
@@ -614,7 +651,7 @@ public final class InstallService: Sendable {
 
     /// The session, after expiring it if due: `404` when unknown, `410` when expired, `409` when
     /// its state is not the one the message needs.
-    private func current(
+    func current(
         _ id: String,
         now: BundleTimestamp,
         expecting: String,
@@ -641,13 +678,13 @@ public final class InstallService: Sendable {
     }
 
     /// Ends a session as failed (the card cannot be served) and records why.
-    private func close(_ id: String, reason: String, at now: BundleTimestamp) async throws(ServerError) {
+    func close(_ id: String, reason: String, at now: BundleTimestamp) async throws(ServerError) {
         table.withLock { $0.finish(id, .failed) }
         try await writing { try await self.registry.sessionState(id, state: "failed", reason: reason, at: now) }
     }
 
     /// Records expired sessions.
-    private func record(_ expiries: [SessionTable.Expiry], at now: BundleTimestamp) async throws(ServerError) {
+    func record(_ expiries: [SessionTable.Expiry], at now: BundleTimestamp) async throws(ServerError) {
         for expiry in expiries {
             let reason = "no message came before the session expired"
             try await writing {
@@ -718,7 +755,7 @@ public final class InstallService: Sendable {
         }
     }
 
-    private func writing(_ body: () async throws -> Void) async throws(ServerError) {
+    func writing(_ body: () async throws -> Void) async throws(ServerError) {
         do {
             try await body()
         } catch {
@@ -726,7 +763,7 @@ public final class InstallService: Sendable {
         }
     }
 
-    private func reading<Value>(_ body: () async throws -> Value) async throws(ServerError) -> Value {
+    func reading<Value>(_ body: () async throws -> Value) async throws(ServerError) -> Value {
         do {
             return try await body()
         } catch {

@@ -1,4 +1,6 @@
 import BundleFormat
+import KeyStore
+import SequenceCompiler
 import SequenceProtocol
 
 /// One install session in the server's memory: what it was started with and where it stands.
@@ -26,11 +28,52 @@ struct InstallSession: Sendable {
     var card: ProbedCard?
     /// Where the session stands.
     var state: State
+    /// Which card the probe is for.
+    var flow: Flow = .globalPlatform
+    /// A file card's RND.IC, once the first answers were read (to refuse them in another session).
+    var cardChallenge: [UInt8]?
+    /// A file card's EXTERNAL AUTHENTICATE answer, once it verified (to refuse it in another session).
+    var authenticationResponse: [UInt8]?
+
+    /// Which card the probe is for.
+    enum Flow: Sendable {
+        /// A GlobalPlatform card: one probe ending with INITIALIZE UPDATE.
+        case globalPlatform
+        /// A file-oriented card with secure messaging: a probe ending with GET CHALLENGE, then
+        /// EXTERNAL AUTHENTICATE.
+        case fileCard
+    }
+
+    /// A file card between its two probes: what the server needs to check its EXTERNAL
+    /// AUTHENTICATE answer and to make the bundle.
+    ///
+    /// K.IFD is secret: it lives only here, in the server's memory, and is never logged or sent.
+    struct FileCardAuthentication: Sendable, CustomStringConvertible {
+        /// The card's registry key.
+        var cardKey: String
+        /// What the card's EF.GDO and GET CHALLENGE said.
+        var card: ProbedFileCard
+        /// The card's data file, completed with the probe.
+        var cardData: CardData
+        /// The access keys and key reference chosen for the card.
+        var accessKeys: SelectedAccessKeys
+        /// RND.IFD.
+        var terminalChallenge: [UInt8]
+        /// K.IFD; secret.
+        var terminalKeyMaterial: [UInt8]
+        /// The second probe: EXTERNAL AUTHENTICATE.
+        var probe: ProbeScript
+
+        /// The card and the key set's name; never K.IFD.
+        var description: String { "FileCardAuthentication(\(cardKey), key set '\(accessKeys.name)')" }
+    }
 
     /// Where a session stands.
     enum State: Sendable {
         /// The probe was sent; the answers are awaited.
         case probed
+        /// A file card was identified and sent EXTERNAL AUTHENTICATE; its answer is awaited. The card is held.
+        case authenticating(FileCardAuthentication)
         /// The card authenticated; the install is being compiled. The card is held.
         case compiling(card: String)
         /// The bundle was sent; the receipt is awaited. The card is held.
@@ -77,6 +120,7 @@ struct InstallSession: Sendable {
     var heldCard: String? {
         switch state {
         case .compiling(let card): card
+        case .authenticating(let authentication): authentication.cardKey
         case .bundleIssued(let issued): issued.card
         case .relaying(let progress): progress.card
         case .probed, .finished: nil
@@ -93,6 +137,7 @@ struct InstallSession: Sendable {
     var stateName: String {
         switch state {
         case .probed: "probed"
+        case .authenticating: "authenticating"
         case .compiling: "compiling"
         case .bundleIssued: "bundle-issued"
         case .relaying: "relaying"
