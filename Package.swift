@@ -184,6 +184,15 @@ let package = Package(
             ]
         ),
 
+        // The networked-install benchmark of issue 5: `swift run -c release netbench` (seqd built alongside).
+        .executableTarget(
+            name: "netbench",
+            dependencies: [
+                "APDUTypes", "BundleFormat", "CardSimulator", "CardTransport", "KeyStore", "SequenceClient",
+                "SequenceCompiler", "SequencePlayer", "SequenceProtocol", "SequenceTestSupport", "SimulatorSetup",
+            ]
+        ),
+
         // The benchmark of issue 3: `swift run -c release seqbench`.
         .executableTarget(
             name: "seqbench",
