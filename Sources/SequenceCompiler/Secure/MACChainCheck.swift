@@ -152,7 +152,8 @@ public struct MACChainCheck: BundleCheck {
     private static func replay(
         _ bundle: SignedBundle,
         channel: BundleSecureChannel.GlobalPlatformSession,
-        cardKeys: StaticKeys
+        cardKeys: StaticKeys,
+        responses: [CardResponse]? = nil
     ) -> Result<[PlainCommand], BundleError> {
         let scp: SecureChannelProtocol
         switch channel.scp {
@@ -189,7 +190,7 @@ public struct MACChainCheck: BundleCheck {
                     BundleError(code: .macChainInvalid, reason: "cannot rebuild the card's session: \(error)")
                 )
             }
-            return unwrapAll(bundle, card: &card, authenticateFirst: false)
+            return unwrapAll(bundle, card: &card, authenticateFirst: false, responses: responses, channel: channel)
         }
         guard let initializeUpdate = try? CommandAPDU(bytes: channel.initializeUpdate.command) else {
             return .failure(
@@ -217,18 +218,23 @@ public struct MACChainCheck: BundleCheck {
                 )
             )
         }
-        return unwrapAll(bundle, card: &card, authenticateFirst: true)
+        return unwrapAll(bundle, card: &card, authenticateFirst: true, responses: responses, channel: channel)
     }
 
     /// Unwraps every command on the card side; SELECT passes through.
     private static func unwrapAll(
         _ bundle: SignedBundle,
         card: inout CardSecureChannelSession,
-        authenticateFirst: Bool
+        authenticateFirst: Bool,
+        responses: [CardResponse]? = nil,
+        channel: BundleSecureChannel.GlobalPlatformSession? = nil
     ) -> Result<[PlainCommand], BundleError> {
         var plain: [PlainCommand] = []
         var first = authenticateFirst
         for command in bundle.payload.commands {
+            if let responses, command.index >= responses.count {
+                break
+            }
             guard let apdu = try? CommandAPDU(bytes: command.apdu) else {
                 return .failure(
                     BundleError(code: .macChainInvalid, reason: "not a command APDU", commandIndex: command.index)
@@ -244,8 +250,19 @@ public struct MACChainCheck: BundleCheck {
                     try card.receiveExternalAuthenticate(apdu)
                     first = false
                     plain.append(PlainCommand(index: command.index, command: apdu))
+                    if responses != nil {
+                        // The card answers EXTERNAL AUTHENTICATE without an R-MAC.
+                        _ = try card.wrap(response: [], statusWord: .success)
+                    }
                 } else {
                     plain.append(PlainCommand(index: command.index, command: try card.unwrap(apdu)))
+                    if let responses, let channel,
+                        let failure = try checkResponse(responses[command.index], channel: channel, card: &card)
+                    {
+                        return .failure(
+                            BundleError(code: .macChainInvalid, reason: failure, commandIndex: command.index)
+                        )
+                    }
                 }
             } catch {
                 return .failure(
@@ -258,5 +275,70 @@ public struct MACChainCheck: BundleCheck {
             }
         }
         return .success(plain)
+    }
+
+    /// Checks one response's R-MAC as the card computes it; `nil` when it verifies.
+    ///
+    /// SCP02 appends an 8-byte R-MAC to every response; SCP03 to `9000`, `62XX` and `63XX` only,
+    /// 8 bytes or 16 in S16 mode. The card's session computes the MAC over the data without it.
+    private static func checkResponse(
+        _ response: CardResponse,
+        channel: BundleSecureChannel.GlobalPlatformSession,
+        card: inout CardSecureChannelSession
+    ) throws(SecureChannelError) -> String? {
+        guard let level = card.securityLevel, level.contains(.responseMAC) else {
+            _ = try card.wrap(response: response.data, statusWord: response.statusWord)
+            return nil
+        }
+        let sw = response.statusWord
+        let macLength: Int
+        switch channel.scp {
+        case .scp02:
+            macLength = 8
+        case .scp03:
+            let carries = sw.rawValue == 0x9000 || sw.sw1 == 0x62 || sw.sw1 == 0x63
+            macLength = carries ? (channel.iParameter & 0x01 != 0 ? 16 : 8) : 0
+        case .scp01:
+            macLength = 0
+        }
+        guard response.data.count >= macLength else {
+            return "the response is shorter than its R-MAC"
+        }
+        let body = Array(response.data.dropLast(macLength))
+        let expected = try card.wrap(response: body, statusWord: sw)
+        guard constantTimeEquals(expected.data, response.data) else {
+            return "the response's R-MAC does not verify: the card did not send this response"
+        }
+        return nil
+    }
+}
+
+extension MACChainCheck {
+    /// Checks the R-MAC of every response a client reports, replaying the card's side of the
+    /// session (the server's check of a receipt).
+    ///
+    /// Levels without R-MAC have nothing to check and return `nil`; R-ENCRYPTION is not checked
+    /// (an error says so); secure messaging bundles are not handled here.
+    ///
+    /// - Parameters:
+    ///   - bundle: The bundle the responses answer.
+    ///   - responses: The card's responses, in command order from command 0; fewer than the
+    ///     bundle's commands when the run stopped.
+    /// - Returns: `nil` when every R-MAC verifies, else the first command whose response does not.
+    public func checkResponseMACs(_ bundle: SignedBundle, responses: [CardResponse]) -> BundleError? {
+        guard case .globalPlatform(let channel) = bundle.payload.secureChannel,
+            case .globalPlatform(let cardKeys) = keys
+        else {
+            return BundleError(code: .macChainInvalid, reason: "R-MAC is checked for GlobalPlatform channels only")
+        }
+        let level = channel.securityLevel.rawValue
+        guard level & 0x10 != 0 else { return nil }
+        guard level & 0x20 == 0 else {
+            return BundleError(code: .macChainInvalid, reason: "R-ENCRYPTION responses are not checked")
+        }
+        switch Self.replay(bundle, channel: channel, cardKeys: cardKeys, responses: responses) {
+        case .success: return nil
+        case .failure(let error): return error
+        }
     }
 }

@@ -320,7 +320,25 @@ public final class InstallService: Sendable {
         } catch {
             throw ServerError.internalError("the install could not be secured or signed for this card: \(error)")
         }
-        return try await issue(session, cardKey: card.registryKey, result: result, now: now)
+        // With R-MAC in the level, the receipt's responses are checked against the card's keys.
+        var responseCheck: MACChainCheck?
+        if configuration.securityLevel.contains(.responseMAC) {
+            // The card's own key version, as its INITIALIZE UPDATE response names it.
+            var stored = keys
+            stored.keyVersion = card.keyVersion
+            let cardKeys = try? configuration.diversification.diversify(
+                stored,
+                keyDiversificationData: card.keyDiversificationData
+            )
+            responseCheck = cardKeys.map { MACChainCheck(cardKeys: $0) }
+        }
+        return try await issue(
+            session,
+            cardKey: card.registryKey,
+            result: result,
+            now: now,
+            responseCheck: responseCheck
+        )
     }
 
     /// The "already installed" answer, when the registry says the application is on the card.
@@ -361,7 +379,8 @@ public final class InstallService: Sendable {
         _ session: InstallSession,
         cardKey: String,
         result: BundleCompiler.Result,
-        now: BundleTimestamp
+        now: BundleTimestamp,
+        responseCheck: MACChainCheck? = nil
     ) async throws(ServerError) -> InstallStep {
         let entry = session.entry
         guard let bundle = result.bundle else {
@@ -386,7 +405,7 @@ public final class InstallService: Sendable {
         let next: InstallSession.State =
             session.mode == .relay
             ? .relaying(.init(card: cardKey, bundle: bundle, sent: 0))
-            : .bundleIssued(.init(card: cardKey, bundle: bundle, digest: digest))
+            : .bundleIssued(.init(card: cardKey, bundle: bundle, digest: digest, responseCheck: responseCheck))
         table.withLock { table in
             table.sessions[session.id]?.state = next
         }
@@ -502,6 +521,22 @@ public final class InstallService: Sendable {
             throw ServerError(.wrongState, "the session has no bundle awaiting a receipt")
         }
         let verdict = try ReceiptCheck.check(receipt, bundle: issued.bundle, digest: issued.digest)
+        if let check = issued.responseCheck {
+            var responses: [CardResponse] = []
+            for answered in receipt.commands {
+                guard let data = Hex.bytes(answered.response), let sw = Hex.bytes(answered.statusWord), sw.count == 2
+                else {
+                    throw ServerError(.receiptMismatch, "command \(answered.index)'s response is not hex")
+                }
+                responses.append(CardResponse(data: data, statusWord: StatusWord(sw1: sw[0], sw2: sw[1])))
+            }
+            if let failure = check.checkResponseMACs(issued.bundle, responses: responses) {
+                throw ServerError(
+                    .receiptMismatch,
+                    "command \(failure.commandIndex.map(String.init) ?? "-"): \(failure.message)"
+                )
+            }
+        }
         let finished = try table.withLock { (table: inout SessionTable) throws(ServerError) -> Bool in
             guard let current = table.sessions[id], case .bundleIssued = current.state else { return false }
             switch verdict {
@@ -526,10 +561,10 @@ public final class InstallService: Sendable {
                     at: now
                 )
             }
-            let level = issued.bundle.payload.secureChannel.securityLevel
             let checked =
-                level.map { $0.rawValue & 0x10 != 0 } == true
-                ? "" : " (the channel has no R-MAC, so the status words are the client's report)"
+                issued.responseCheck != nil
+                ? " (every response's R-MAC verified)"
+                : " (the channel has no R-MAC, so the status words are the client's report)"
             return InstallResult(status: "installed", message: "\(name) installed: \(run) commands accepted\(checked)")
         case .failed(let run, let reason):
             try await writing {

@@ -92,6 +92,9 @@ struct InstallSession: Sendable {
         var bundle: SignedBundle
         /// `sha256:` and the digest of the bundle's file form.
         var digest: String
+        /// The card's keys, to check the R-MAC of each response in the receipt (GlobalPlatform
+        /// levels with R-MAC); `nil` when there is nothing to check.
+        var responseCheck: MACChainCheck? = nil
     }
 
     /// How far a relay got.

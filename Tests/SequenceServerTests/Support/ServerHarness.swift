@@ -73,10 +73,11 @@ struct ServerHarness {
         cards: (any CardDataSource)? = nil,
         sessionLifetime: Int64 = 300,
         random: (@Sendable (Int) -> [UInt8])? = nil,
-        databasePath: String = ":memory:"
+        databasePath: String = ":memory:",
+        keys keyFile: KeyFile? = nil
     ) throws -> ServerHarness {
         let clock = TestClock()
-        let keys = try repositoryKeys()
+        let keys = try keyFile ?? repositoryKeys()
         let signer = try Ed25519BundleSigner(
             pemRepresentation: RepositoryLoader.source("Sequences/keys/test-signing-key.pem").text
         )
