@@ -433,18 +433,25 @@ extension NetworkedInstall {
                 }
                 if next.done {
                     // The server ends the relay after the card's last answer, or at the first answer
-                    // the command does not accept; the last command of an install accepts only 9000.
+                    // the command does not accept, and says which; an older server does not, and
+                    // then the last command of an install accepts only 9000.
                     let lastStatus = previous.flatMap {
                         $0.count >= 2 ? StatusWord(sw1: $0[$0.count - 2], sw2: $0[$0.count - 1]) : nil
                     }
-                    guard let lastStatus, lastStatus != .success else {
+                    let installed =
+                        next.status.map { $0 == "installed" } ?? (lastStatus == nil || lastStatus == .success)
+                    if installed {
                         return outcome(.installed, commandsRun: commandsRun, serverMessage: next.message)
                     }
+                    let lastStatusText =
+                        lastStatus.map { status in
+                            "\(status)\(status.meaning.map { " (\($0))" } ?? "")"
+                        } ?? "no answer"
                     throw InstallFailure(
                         code: .cardRefused,
                         stage: .relay,
                         message: "the server stopped the relay after command \(commandsRun - 1), which the card "
-                            + "answered with \(lastStatus)\(lastStatus.meaning.map { " (\($0))" } ?? "")"
+                            + "answered with \(lastStatusText)"
                             + (next.message.map { ": \($0)" } ?? "") + "; "
                             + Self.ranText(commandsRun - 1),
                         session: session,

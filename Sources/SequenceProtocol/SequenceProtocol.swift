@@ -200,12 +200,18 @@ public struct RelayCommand: Codable, Hashable, Sendable {
     public var done: Bool
     /// Why the relay stopped, when it did.
     public var message: String?
+    /// How the relay ended, with ``done``: `installed` or `failed`.
+    ///
+    /// `installed` when every command was accepted, `failed` when the card stopped the sequence.
+    /// Absent from servers that predate it; clients then judge by the last status word.
+    public var status: String?
 
     /// Creates a command.
-    public init(apdu: String?, done: Bool, message: String? = nil) {
+    public init(apdu: String?, done: Bool, message: String? = nil, status: String? = nil) {
         self.apdu = apdu
         self.done = done
         self.message = message
+        self.status = status
     }
 }
 

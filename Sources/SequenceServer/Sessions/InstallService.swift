@@ -666,7 +666,12 @@ public final class InstallService: Sendable {
                     at: now
                 )
             }
-            return RelayCommand(apdu: nil, done: true, message: "\(name) installed: \(run) commands accepted")
+            return RelayCommand(
+                apdu: nil,
+                done: true,
+                message: "\(name) installed: \(run) commands accepted",
+                status: "installed"
+            )
         case .failed(let run, let reason):
             try await writing {
                 try await self.registry.installFinished(
@@ -678,7 +683,7 @@ public final class InstallService: Sendable {
                     at: now
                 )
             }
-            return RelayCommand(apdu: nil, done: true, message: "\(name) not installed: \(reason)")
+            return RelayCommand(apdu: nil, done: true, message: "\(name) not installed: \(reason)", status: "failed")
         }
     }
 

@@ -213,7 +213,8 @@ final class FakeInstallServer: InstallTransport {
                 return RelayCommand(
                     apdu: nil,
                     done: true,
-                    message: "not installed: the card answered \(parsed.statusWord) to command \(session.relayed - 1)"
+                    message: "not installed: the card answered \(parsed.statusWord) to command \(session.relayed - 1)",
+                    status: "failed"
                 )
             }
             if session.relayed == commands.count {
@@ -221,7 +222,12 @@ final class FakeInstallServer: InstallTransport {
                     $0.sessions[id]?.finished = true
                     $0.installed.insert(session.application)
                 }
-                return RelayCommand(apdu: nil, done: true, message: "installed: \(commands.count) commands accepted")
+                return RelayCommand(
+                    apdu: nil,
+                    done: true,
+                    message: "installed: \(commands.count) commands accepted",
+                    status: "installed"
+                )
             }
         }
         let index = session.relayed
