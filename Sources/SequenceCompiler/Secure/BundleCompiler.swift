@@ -148,12 +148,7 @@ public enum BundleCompiler {
         } catch {
             throw Failure(underlying: error)
         }
-        do throws(BundleError) {
-            let bundle = try BundleSealer(signer: request.signer).seal(payload)
-            return Result(bundle: bundle, plan: plan, diagnostics: compiled.diagnostics, sources: compiled.sources)
-        } catch {
-            throw Failure(underlying: error)
-        }
+        return try seal(payload, signer: request.signer, plan: plan, compiled: compiled)
     }
 
     /// SCP02 implicit initiation: the session keys from the sequence counter, no INITIALIZE UPDATE
@@ -209,17 +204,7 @@ public enum BundleCompiler {
                 cardData: cardData,
                 channel: .globalPlatform(channel),
                 identity: Self.identity(cardData, kdd: kdd),
-                commands: secured.enumerated().map { index, command in
-                    BundleCommand(
-                        index: index,
-                        command: command.apdu,
-                        expect: command.expect.map { StatusWordPattern(value: $0.value, mask: $0.mask) },
-                        step: command.step,
-                        origin: command.origin,
-                        note: command.note,
-                        sensitive: command.isSensitive
-                    )
-                },
+                commands: secured.enumerated().map { index, command in command.bundleCommand(index: index) },
                 id: request.bundleID,
                 issuedAt: request.issuedAt,
                 lifetime: request.lifetime
@@ -227,8 +212,18 @@ public enum BundleCompiler {
         } catch {
             throw Failure(underlying: error)
         }
+        return try seal(payload, signer: request.signer, plan: plan, compiled: compiled)
+    }
+
+    /// Signs a payload into the result.
+    static func seal(
+        _ payload: BundlePayload,
+        signer: any BundleSigner,
+        plan: CommandPlan,
+        compiled: Compiler.CompileResult
+    ) throws(Failure) -> Result {
         do throws(BundleError) {
-            let bundle = try BundleSealer(signer: request.signer).seal(payload)
+            let bundle = try BundleSealer(signer: signer).seal(payload)
             return Result(bundle: bundle, plan: plan, diagnostics: compiled.diagnostics, sources: compiled.sources)
         } catch {
             throw Failure(underlying: error)
@@ -348,17 +343,7 @@ public enum BundleCompiler {
             BundleCommand(index: commands.count, command: externalAuthenticate, note: "EXTERNAL AUTHENTICATE")
         )
         for command in secured {
-            commands.append(
-                BundleCommand(
-                    index: commands.count,
-                    command: command.apdu,
-                    expect: command.expect.map { StatusWordPattern(value: $0.value, mask: $0.mask) },
-                    step: command.step,
-                    origin: command.origin,
-                    note: command.note,
-                    sensitive: command.isSensitive
-                )
-            )
+            commands.append(command.bundleCommand(index: commands.count))
         }
         return Self.payload(
             plan: plan,

@@ -126,17 +126,7 @@ extension BundleCompiler {
                 cardData: cardData,
                 channel: .secureMessaging(channel),
                 identity: Self.identity(cardData, kdd: nil),
-                commands: secured.enumerated().map { index, command in
-                    BundleCommand(
-                        index: index,
-                        command: command.apdu,
-                        expect: command.expect.map { StatusWordPattern(value: $0.value, mask: $0.mask) },
-                        step: command.step,
-                        origin: command.origin,
-                        note: command.note,
-                        sensitive: command.isSensitive
-                    )
-                },
+                commands: secured.enumerated().map { index, command in command.bundleCommand(index: index) },
                 id: request.bundleID,
                 issuedAt: request.issuedAt,
                 lifetime: request.lifetime
@@ -144,12 +134,7 @@ extension BundleCompiler {
         } catch {
             throw Failure(underlying: error)
         }
-        do throws(BundleError) {
-            let bundle = try BundleSealer(signer: request.signer).seal(payload)
-            return Result(bundle: bundle, plan: plan, diagnostics: compiled.diagnostics, sources: compiled.sources)
-        } catch {
-            throw Failure(underlying: error)
-        }
+        return try seal(payload, signer: request.signer, plan: plan, compiled: compiled)
     }
 
     private static func terminal(

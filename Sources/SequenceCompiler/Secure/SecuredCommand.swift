@@ -1,4 +1,5 @@
 public import APDUTypes
+import BundleFormat
 
 /// One command as it goes to the card: secured by the channel, with where it came from.
 public struct SecuredCommand: Hashable, Sendable {
@@ -30,5 +31,20 @@ public struct SecuredCommand: Hashable, Sendable {
         self.origin = origin
         self.note = note
         self.isSensitive = isSensitive
+    }
+}
+
+extension SecuredCommand {
+    /// The command as the bundle carries it, at a position.
+    func bundleCommand(index: Int) -> BundleCommand {
+        BundleCommand(
+            index: index,
+            command: apdu,
+            expect: expect.map { StatusWordPattern(value: $0.value, mask: $0.mask) },
+            step: step,
+            origin: origin,
+            note: note,
+            sensitive: isSensitive
+        )
     }
 }
